@@ -1,0 +1,135 @@
+"""The Arabic analysis chain: tokenizer → normalizer (with stopwords) → stemmer.
+
+Each step is a top-level Whoosh component with no pickled state, because Whoosh pickles
+the schema, analyzer included, into every index: the index stores only these import paths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import lru_cache
+from importlib import resources
+
+from whoosh.analysis import Filter, Token, Tokenizer
+
+from indexer.normalize import WORD_PATTERN, fold_teh_marbuta, fold_yeh, normalize_word
+from indexer.stemmer import stem
+
+
+def _load_stopwords() -> frozenset[str]:
+    text = resources.files("indexer").joinpath("data/stopwords-ar.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines())
+    return frozenset(normalize_word(word) for word in words if word and not word.startswith("#"))
+
+
+STOPWORDS: frozenset[str] = _load_stopwords()
+
+
+@lru_cache(maxsize=500_000)
+def normal_form(word: str) -> str:
+    """The normalized, unstemmed form of a token, or "" when it is a stopword or has no letters."""
+    text = normalize_word(word)
+    if not text or text in STOPWORDS:
+        return ""
+    return fold_yeh(text)
+
+
+@lru_cache(maxsize=500_000)
+def index_term(normalized: str) -> str:
+    """The index term of a normalized word: its light stem with ة folded to ه."""
+    return fold_teh_marbuta(stem(normalized))
+
+
+class ArabicTokenizer(Tokenizer):
+    """Words of the original text, with marks, tatweel and ZWNJ kept inside them.
+
+    Character offsets point into the original text, so highlights can mark words
+    exactly as the article wrote them.
+    """
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[Token]:
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (text, start, end) in enumerate(_spans(value, tokenize)):
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+def _spans(value: str, tokenize: bool) -> Iterator[tuple[str, int, int]]:
+    if not tokenize:
+        yield value, 0, len(value)
+        return
+    for match in WORD_PATTERN.finditer(value):
+        yield match.group(), match.start(), match.end()
+
+
+class ArabicNormalizer(Filter):
+    """Normalize each token and drop stopwords, renumbering positions so phrases still match."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        kept = 0
+        first_pos = None
+        for token in tokens:
+            text = normal_form(token.text)
+            if token.positions and first_pos is None:
+                first_pos = token.pos
+            if not text:
+                continue
+            token.text = text
+            if token.positions:
+                token.pos = first_pos + kept
+            kept += 1
+            yield token
+
+
+class ArabicStemmer(Filter):
+    """Light-stem each normalized token (skipped for Whoosh's unstemmed spelling words)."""
+
+    is_morph = True
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = index_term(token.text)
+            yield token
+
+
+def arabic_analyzer():  # -> whoosh CompositeAnalyzer
+    """The analyzer used by every text field of the index and by queries."""
+    return ArabicTokenizer() | ArabicNormalizer() | ArabicStemmer()
+
+
+_ANALYZER = arabic_analyzer()
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of a text, in order: what naba indexes and searches for."""
+    return [token.text for token in _ANALYZER(text)]

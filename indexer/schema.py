@@ -1,0 +1,26 @@
+"""The Whoosh schema of a naba index and its version."""
+
+from __future__ import annotations
+
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from indexer.analysis import arabic_analyzer
+
+# Bump when the schema or the analysis changes in a way that needs a rebuild.
+SCHEMA_VERSION = 1
+
+
+def build_schema() -> Schema:
+    """Fields of an article: searchable title and body, the rest stored for display."""
+    analyzer = arabic_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=analyzer, stored=True),
+        body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
+        source=ID(stored=True, sortable=True),
+        category=ID(stored=True),
+        url=STORED(),
+        author=STORED(),
+        seq=STORED(),  # order of arrival in the build: the last duplicate wins
+    )

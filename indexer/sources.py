@@ -1,0 +1,176 @@
+"""Reading article sources: folders of .txt files and JSONL (optionally gzipped) files.
+
+Every source yields Articles and Problems in file order. A Problem names the file, the line
+(0 when it concerns the whole file) and the reason, so that nothing is ever lost silently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from indexer.decoding import DecodeError, decode_bytes, decode_line
+
+FIELDS = ("id", "title", "body", "date", "source", "category", "url", "author")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+# Control characters other than tab and newlines: never useful in stored text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article to index; every field is text, empty when the source had none."""
+
+    id: str
+    title: str = ""
+    body: str = ""
+    date: str = ""
+    source: str = ""
+    category: str = ""
+    url: str = ""
+    author: str = ""
+    origin: str = ""  # "file:line", for messages
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something in a source that was skipped (``skipped=True``) or indexed with a warning."""
+
+    path: str
+    line: int
+    reason: str
+    skipped: bool = True
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+Item = Article | Problem
+
+
+def read_sources(paths: Iterable[Path]) -> Iterator[Item]:
+    """Articles and problems from every path: a folder (searched recursively) or a file."""
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            for file in files:
+                yield from read_file(file)
+        elif path.exists():
+            yield from read_file(path)
+        else:
+            yield Problem(str(path), 0, "no such file or folder")
+
+
+def _hidden(file: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in file.relative_to(root).parts)
+
+
+def read_file(path: Path) -> Iterator[Item]:
+    """Articles and problems from one .txt, .jsonl or .jsonl.gz file."""
+    name = path.name.lower()
+    if name.endswith(".txt"):
+        yield from read_text_file(path)
+    elif name.endswith(JSONL_SUFFIXES):
+        yield from read_jsonl_file(path)
+    else:
+        yield Problem(str(path), 0, "not an article file (expected .txt, .jsonl or .jsonl.gz)")
+
+
+def read_text_file(path: Path) -> Iterator[Item]:
+    """A .txt article: first non-empty line is the title, the rest the body, id = file stem."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        yield Problem(str(path), 0, f"cannot read file: {error.strerror or error}")
+        return
+    try:
+        text, encoding = decode_bytes(data)
+    except DecodeError as error:
+        yield Problem(str(path), 0, str(error))
+        return
+    if encoding != "utf-8":
+        yield Problem(str(path), 0, f"decoded as {encoding}", skipped=False)
+    lines = clean_text(text).strip().splitlines()
+    if not lines:
+        yield Problem(str(path), 0, "empty file")
+        return
+    title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
+    yield Article(id=path.stem, title=title, body=body, origin=str(path))
+
+
+def read_jsonl_file(path: Path) -> Iterator[Item]:
+    """Articles from a JSONL file in the corpus schema; unknown fields are ignored."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    lineno = 0
+    try:
+        with opener(path, "rb") as stream:
+            for lineno, raw in enumerate(stream, start=1):
+                if raw.strip():
+                    yield from _parse_json_line(raw, str(path), lineno)
+    except (OSError, EOFError, zlib.error) as error:
+        reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
+        yield Problem(str(path), lineno + 1 if lineno else 0, f"cannot read further: {reason}")
+
+
+def _parse_json_line(raw: bytes, path: str, lineno: int) -> Iterator[Item]:
+    text, encoding = decode_line(raw)
+    if encoding != "utf-8":
+        yield Problem(path, lineno, f"line decoded as {encoding}", skipped=False)
+    try:
+        record = json.loads(text)
+    except ValueError as error:
+        yield Problem(path, lineno, f"broken JSON: {error}")
+        return
+    if not isinstance(record, dict):
+        yield Problem(path, lineno, f"expected a JSON object, got {type(record).__name__}")
+        return
+    yield from article_from_record(record, path, lineno)
+
+
+def article_from_record(record: dict, path: str, lineno: int) -> Iterator[Item]:
+    """An Article from a JSON object, or the Problems that keep it out of the index."""
+    values: dict[str, str] = {}
+    for field in FIELDS:
+        value = record.get(field)
+        if value is None:
+            values[field] = ""
+        elif isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            yield Problem(path, lineno, f"field {field!r} must be text, got {type(value).__name__}")
+            return
+        else:
+            values[field] = clean_text(str(value)).strip()
+    if not values["id"]:
+        yield Problem(path, lineno, "missing id")
+        return
+    if values["date"]:
+        parsed = parse_date(values["date"])
+        if parsed is None:
+            yield Problem(path, lineno, f"invalid date {values['date']!r} ignored", skipped=False)
+            values["date"] = ""
+        else:
+            values["date"] = parsed.isoformat()
+    yield Article(**values, origin=f"{path}:{lineno}")
+
+
+def parse_date(text: str) -> date | None:
+    """A date from text starting with YYYY-MM-DD, or None."""
+    match = _DATE.match(text)
+    if not match:
+        return None
+    try:
+        return date(*map(int, match.groups()))
+    except ValueError:
+        return None
+
+
+def clean_text(text: str) -> str:
+    """Drop NUL and other control characters; keep every letter, mark and newline."""
+    return _CONTROL.sub("", text).replace("\r\n", "\n").replace("\r", "\n")

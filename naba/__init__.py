@@ -1,0 +1,1 @@
+"""naba's shells: the command line (``naba``) and the configuration they load."""

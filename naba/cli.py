@@ -1,0 +1,278 @@
+"""The ``naba`` command: turns arguments into calls on ``indexer`` and ``search``."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from indexer import BuildError, BuildReport, IndexBusyError, build_index
+from naba.config import Config, ConfigError, load_config
+from search import Searcher, SearchError
+
+MAX_LISTED_PROBLEMS = 20
+RUN_DEPTH = 100
+_MARK = re.compile(r"<mark>(.*?)</mark>")
+
+index_option = click.option(
+    "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: config)."
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Settings file (default: $NABA_CONFIG or ./config.toml).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """naba — Arabic full-text search for archives of conflict news.
+
+    Example: naba index seeds/ && naba search "داعش تمويل"
+    """
+    try:
+        ctx.obj = load_config(config_file)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _config(ctx: click.Context, **overrides: object) -> Config:
+    try:
+        return ctx.obj.with_overrides(**overrides)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@cli.command("index")
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--no-titles", is_flag=True, help="Index bodies only (titles are still stored).")
+@click.pass_context
+def index_command(
+    ctx: click.Context, sources: tuple[Path, ...], index_dir: Path | None, no_titles: bool
+) -> None:
+    """Rebuild the index from SOURCE folders and .jsonl/.jsonl.gz files.
+
+    The new index is built beside the live one, which keeps serving until the new one is
+    complete. Bad files and lines are reported and skipped; the rest is indexed.
+
+    Example: naba index seeds/ ../archive/2018.jsonl.gz --index index
+    """
+    config = _config(ctx, index=index_dir)
+    progress = _Progress() if sys.stderr.isatty() else None
+    try:
+        report = build_index(
+            sources or config.sources,
+            config.index,
+            include_titles=not no_titles,
+            on_progress=progress,
+            lock_timeout=config.lock_timeout,
+        )
+    except (BuildError, IndexBusyError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        if progress:
+            progress.done()
+    _print_report(report)
+
+
+class _Progress:
+    """A one-line progress display on the terminal: articles indexed and docs/s."""
+
+    def __init__(self) -> None:
+        self.started = self.shown = time.monotonic()
+
+    def __call__(self, indexed: int) -> None:
+        now = time.monotonic()
+        if now - self.shown >= 0.5:
+            self.shown = now
+            rate = indexed / max(now - self.started, 1e-9)
+            click.echo(
+                f"\r  indexed {indexed:,} articles  ({rate:,.0f} docs/s)", nl=False, err=True
+            )
+
+    def done(self) -> None:
+        click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+
+
+def _print_report(report: BuildReport) -> None:
+    click.echo(
+        f"Indexed {_plural(report.indexed, 'article')} in {report.seconds:.1f} s "
+        f"({report.docs_per_second:,.0f} docs/s) into {report.index_dir}"
+    )
+    if report.duplicates:
+        click.echo(
+            f"Replaced {report.duplicates:,} earlier copies of duplicate ids (last one wins)."
+        )
+    for label, problems in (("Skipped", report.skipped), ("Warnings", report.warnings)):
+        if not problems:
+            continue
+        reasons = Counter(problem.reason.split(":")[0] for problem in problems)
+        summary = ", ".join(f"{reason} ×{count}" for reason, count in reasons.most_common(5))
+        click.echo(f"{label}: {len(problems):,} ({summary})", err=True)
+        for problem in problems[:MAX_LISTED_PROBLEMS]:
+            click.echo(f"  {problem}", err=True)
+        if len(problems) > MAX_LISTED_PROBLEMS:
+            click.echo(f"  … and {len(problems) - MAX_LISTED_PROBLEMS:,} more", err=True)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _searcher(config: Config) -> Searcher:
+    try:
+        return Searcher(
+            config.index,
+            title_boost=config.title_boost,
+            snippet_chars=config.snippet_chars,
+            match_all=config.match_all,
+        )
+    except SearchError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@cli.command("search")
+@click.argument("query", required=False)
+@index_option
+@click.option("--page", type=click.IntRange(min=1), default=1, help="Page of results.")
+@click.option("--per-page", type=click.IntRange(1, 100), help="Results per page.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--queries",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A qid<TAB>query file to run instead of QUERY (needs --run).",
+)
+@click.option(
+    "--run",
+    "run_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Write a TREC run (top {RUN_DEPTH} per query) of --queries to this file.",
+)
+@click.pass_context
+def search_command(
+    ctx: click.Context,
+    query: str | None,
+    index_dir: Path | None,
+    page: int,
+    per_page: int | None,
+    as_json: bool,
+    queries: Path | None,
+    run_file: Path | None,
+) -> None:
+    """Search the index and print ranked results with the matched words emphasised.
+
+    Quote phrases ("قصف الغوطة"), exclude words with -word, join alternatives with OR.
+
+    Examples: naba search "داعش تمويل" --json;
+    naba search --queries queries.tsv --run run.txt
+    """
+    config = _config(ctx, index=index_dir, per_page=per_page)
+    if queries or run_file:
+        if not (queries and run_file) or query:
+            raise click.UsageError("--queries and --run go together, without QUERY")
+        with _searcher(config) as searcher:
+            _write_run(searcher, queries, run_file)
+        return
+    if query is None:
+        raise click.UsageError('give a QUERY, for example: naba search "داعش تمويل"')
+    with _searcher(config) as searcher:
+        try:
+            results = searcher.search(query, page=page, per_page=config.per_page)
+        except SearchError as error:
+            raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), ensure_ascii=False, indent=2))
+        return
+    _print_results(results)
+
+
+def _print_results(results) -> None:
+    if results.relaxed:
+        click.echo("No article has every word; showing articles with some of them.")
+    if results.ignored:
+        click.echo(f"Ignored common words: {' '.join(results.ignored)}")
+    click.echo(
+        f"{_plural(results.total, 'article')} ({results.took_ms:.0f} ms), page {results.page} of "
+        f"{results.pages}"
+    )
+    for rank, hit in enumerate(results.hits, start=results.first_rank):
+        meta = " · ".join(part for part in (hit.date, hit.source, hit.id) if part)
+        click.echo()
+        click.echo(f"{rank}. {_terminal(hit.title_html) or hit.id}")
+        click.echo(f"   {meta}  [{hit.score:.2f}]")
+        click.echo(f"   {_terminal(hit.snippet_html)}")
+        if hit.url:
+            click.echo(f"   {hit.url}")
+
+
+def _terminal(fragment: str) -> str:
+    """Highlighted HTML as terminal text: <mark> becomes bold (plain when not a terminal)."""
+    styled = _MARK.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), fragment)
+    return html.unescape(styled)
+
+
+def _write_run(searcher: Searcher, queries: Path, run_file: Path) -> None:
+    failed = 0
+    lines: list[str] = []
+    for lineno, line in enumerate(queries.read_text("utf-8").splitlines(), start=1):
+        qid, _, text = line.partition("\t")
+        if not qid.strip():
+            continue
+        try:
+            results = searcher.search(text, per_page=RUN_DEPTH, highlight=False)
+        except SearchError as error:
+            failed += 1
+            click.echo(f"{queries}:{lineno}: query {qid}: {error}", err=True)
+            continue
+        lines.extend(
+            f"{qid} Q0 {hit.id} {rank} {hit.score} naba"
+            for rank, hit in enumerate(results.hits, start=1)
+        )
+    run_file.write_text("\n".join(lines) + "\n", "utf-8")
+    click.echo(
+        f"Wrote {len(lines):,} lines to {run_file}"
+        + (f" ({failed} queries failed)" if failed else "")
+    )
+
+
+@cli.command("serve")
+@index_option
+@click.option("--host", help="Address to listen on (default: config, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--threads", type=click.IntRange(1, 64), help="Worker threads.")
+@click.pass_context
+def serve_command(
+    ctx: click.Context,
+    index_dir: Path | None,
+    host: str | None,
+    port: int | None,
+    threads: int | None,
+) -> None:
+    """Serve the search page and its JSON API with a production WSGI server (waitress).
+
+    Example: naba serve --port 8080, then open http://127.0.0.1:8080/
+    """
+    import waitress
+
+    from web import create_app
+
+    config = _config(ctx, index=index_dir, host=host, port=port, threads=threads)
+    app = create_app(config)
+    click.echo(
+        f"naba: serving {config.index} on http://{config.host}:{config.port}/ (Ctrl-C stops)"
+    )
+    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="naba")
+
+
+def main() -> None:
+    """Entry point of the ``naba`` console script."""
+    cli(prog_name="naba")

@@ -1,0 +1,122 @@
+"""naba's settings: one typed table, read from defaults, config.toml, NABA_* and flags.
+
+Precedence, lowest first: the defaults below, ``config.toml``, ``NABA_<NAME>`` environment
+variables, command-line flags. Relative paths in config.toml are taken from the folder of
+the file; relative paths anywhere else from the working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_ENV = "NABA_CONFIG"
+DEFAULT_CONFIG_FILE = "config.toml"
+
+
+class ConfigError(ValueError):
+    """A setting has a value naba cannot use."""
+
+
+def _setting(default: Any, help: str, **extra: Any) -> Any:
+    if isinstance(default, tuple):
+        return field(default_factory=lambda: default, metadata={"help": help, **extra})
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings in force; build one with load_config(). Each field is one documented setting."""
+
+    index: Path = _setting(Path("index"), "Folder of the search index.", path=True)
+    sources: tuple[Path, ...] = _setting(
+        (Path("seeds"),), "What `naba index` reads when given no SOURCE.", path=True
+    )
+    host: str = _setting("127.0.0.1", "Address `naba serve` listens on (loopback by default).")
+    port: int = _setting(8080, "Port `naba serve` listens on.")
+    threads: int = _setting(8, "Worker threads of the web server.")
+    per_page: int = _setting(10, "Results on one page of the web UI and of `naba search`.")
+    title_boost: float = _setting(2.0, "How much more a word in the title counts than in the body.")
+    snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")
+    match_all: bool = _setting(
+        True, "Require every query word; fall back to any word when no article has them all."
+    )
+    lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
+
+    def with_overrides(self, **values: Any) -> Config:
+        """A copy with the given settings replaced (None values are ignored)."""
+        given = {
+            name: _convert(name, value, Path.cwd())
+            for name, value in values.items()
+            if value is not None
+        }
+        return replace(self, **given)
+
+
+SETTINGS = {setting.name: setting for setting in fields(Config)}
+
+
+def load_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Defaults, then the config file (``path``, $NABA_CONFIG or ./config.toml), then NABA_*."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_file = path or (Path(environ[CONFIG_ENV]) if environ.get(CONFIG_ENV) else None)
+    if config_file is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        config_file = Path(DEFAULT_CONFIG_FILE)
+    if config_file is not None:
+        values.update(_read_file(config_file))
+    for name in SETTINGS:
+        raw = environ.get(f"NABA_{name.upper()}")
+        if raw is not None:
+            values[name] = _convert(name, raw, Path.cwd())
+    return Config(**values)
+
+
+def _read_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from error
+    unknown = sorted(set(data) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    base = path.resolve().parent
+    return {name: _convert(name, value, base) for name, value in data.items()}
+
+
+def _convert(name: str, value: Any, base: Path) -> Any:
+    setting = SETTINGS[name]
+    is_path = setting.metadata.get("path", False)
+    try:
+        if is_path and setting.type == "tuple[Path, ...]":
+            items = value.split(os.pathsep) if isinstance(value, str) else list(value)
+            return tuple(_path(item, base) for item in items)
+        if is_path:
+            return _path(value, base)
+        if setting.type == "bool":
+            return _boolean(value)
+        return {"int": int, "float": float, "str": str}[setting.type](value)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"setting {name!r} cannot be {value!r}: {error}") from error
+
+
+def _path(value: Any, base: Path) -> Path:
+    path = Path(os.path.expanduser(str(value)))
+    return path if path.is_absolute() else base / path
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true or false")

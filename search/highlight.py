@@ -1,0 +1,116 @@
+"""Highlighting: the article's own words wrapped in <mark>, everything else HTML-escaped.
+
+Words are found with the index's tokenizer and compared through the index's analysis, so
+"التمويل" in an article is marked for the query "تمويل", with its diacritics intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from html import escape
+
+from indexer.analysis import index_term, normal_form
+from indexer.normalize import WORD_PATTERN
+
+ELLIPSIS = "…"
+# How far a snippet edge may move to reach a word boundary (bounded for text with no spaces).
+MAX_WORD_LENGTH = 40
+
+
+# Bidi embeddings, overrides and isolates can reorder what follows them on the page
+# (the "Trojan Source" trick); they are dropped from displayed text. LRM/RLM are kept.
+_BIDI_CONTROLS = str.maketrans(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def _display(text: str) -> str:
+    """Text made safe to put in HTML: escaped, with bidi controls removed."""
+    return escape(text.translate(_BIDI_CONTROLS))
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    term: str
+
+
+def find_matches(text: str, terms: Collection[str], limit: int | None = None) -> list[Match]:
+    """Spans of ``text`` whose words analyze to one of ``terms``, in order."""
+    matches: list[Match] = []
+    if not terms:
+        return matches
+    for word in WORD_PATTERN.finditer(text):
+        normal = normal_form(word.group())
+        if normal and (term := index_term(normal)) in terms:
+            matches.append(Match(word.start(), word.end(), term))
+            if limit is not None and len(matches) >= limit:
+                break
+    return matches
+
+
+def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
+    """HTML of text[start:end] with the matches inside it wrapped in <mark>."""
+    end = len(text) if end is None else end
+    parts: list[str] = []
+    cursor = start
+    for match in matches:
+        if match.start < start or match.end > end:
+            continue
+        parts.append(_display(text[cursor : match.start]))
+        parts.append(f"<mark>{_display(text[match.start : match.end])}</mark>")
+        cursor = match.end
+    parts.append(_display(text[cursor:end]))
+    return "".join(parts)
+
+
+def highlight(text: str, terms: Collection[str]) -> str:
+    """The whole text as HTML with every matched word marked (titles, document pages)."""
+    return mark(text, find_matches(text, terms))
+
+
+def snippet(text: str, matches: list[Match], width: int = 240) -> str:
+    """The passage of about ``width`` characters holding the most distinct ``matches``
+    (from find_matches), or the start of the text when there are none."""
+    if not matches:
+        start, end = 0, _word_end(text, min(width, len(text)))
+    else:
+        first, last = _best_window(matches, width)
+        slack = max(0, width - (matches[last].end - matches[first].start))
+        start = _word_start(text, max(0, matches[first].start - slack // 2))
+        end = _word_end(text, min(len(text), max(start + width, matches[last].end)))
+    html = mark(text, matches, start, end).strip()
+    prefix = ELLIPSIS + " " if start > 0 else ""
+    suffix = " " + ELLIPSIS if end < len(text) else ""
+    return " ".join(f"{prefix}{html}{suffix}".split())
+
+
+def _best_window(matches: list[Match], width: int) -> tuple[int, int]:
+    """Indexes (first, last) of the run of matches within ``width`` chars scoring best."""
+    best, best_score = (0, 0), (0, 0)
+    last = 0
+    for first, match in enumerate(matches):
+        last = max(last, first)
+        while last + 1 < len(matches) and matches[last + 1].end - match.start <= width:
+            last += 1
+        window = matches[first : last + 1]
+        score = (len({m.term for m in window}), len(window))
+        if score > best_score:
+            best, best_score = (first, last), score
+    return best
+
+
+def _word_start(text: str, position: int) -> int:
+    """Move back to the start of the word that ``position`` falls in."""
+    limit = max(0, position - MAX_WORD_LENGTH)
+    while position > limit and not text[position - 1].isspace():
+        position -= 1
+    return position
+
+
+def _word_end(text: str, position: int) -> int:
+    """Move forward to the end of the word that ``position`` falls in."""
+    limit = min(len(text), position + MAX_WORD_LENGTH)
+    while position < limit and not text[position].isspace():
+        position += 1
+    return position

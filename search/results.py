@@ -1,0 +1,56 @@
+"""Search results as plain frozen dataclasses: nothing from Whoosh escapes the search package."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching article. ``title_html`` and ``snippet_html`` are escaped HTML whose only
+    markup is <mark> around the article's matched words."""
+
+    id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    category: str
+    author: str
+    score: float
+    title_html: str
+    snippet_html: str
+    matched: tuple[str, ...]  # the query words found in this article
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of results and what was searched for."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    hits: tuple[Hit, ...]
+    terms: tuple[str, ...]  # index terms searched for, after analysis
+    ignored: tuple[str, ...]  # query words dropped as too common
+    relaxed: bool  # True when no article had every word and articles with some are shown
+    took_ms: float
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def first_rank(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON output."""
+        data = asdict(self)
+        data["pages"] = self.pages
+        return data

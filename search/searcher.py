@@ -1,0 +1,193 @@
+"""The Searcher: one open naba index, safe to share between the threads of a web server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.scoring import BM25F
+from whoosh.searching import Searcher as WhooshSearcher
+
+from indexer.schema import SCHEMA_VERSION
+from indexer.store import current_generation, read_meta
+from search.errors import IndexUnavailableError, QueryError
+from search.highlight import find_matches, highlight, snippet
+from search.query import ParsedQuery, parse, to_whoosh
+from search.results import Hit, SearchResults
+
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+
+
+@dataclass
+class _View:
+    """One thread's Whoosh searcher over one generation of the index."""
+
+    generation: Path
+    searcher: WhooshSearcher
+
+    def current(self, generation: Path) -> bool:
+        return self.generation == generation and self.searcher.up_to_date()
+
+
+class Searcher:
+    """Search a naba index built by ``naba index``.
+
+    >>> with Searcher("index") as searcher:
+    ...     results = searcher.search("داعش تمويل")
+
+    Each thread gets its own Whoosh searcher, reopened when the index changes, so a
+    running search always sees one consistent snapshot and the next sees the new one.
+    """
+
+    def __init__(
+        self,
+        index_dir: str | Path,
+        *,
+        title_boost: float = 2.0,
+        snippet_chars: int = 240,
+        match_all: bool = True,
+    ) -> None:
+        self.index_dir = Path(index_dir)
+        self.title_boost = title_boost
+        self.snippet_chars = snippet_chars
+        self.match_all = match_all
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._views: list[_View] = []
+        self._view()  # fail now, not at the first search, when the index is unusable
+
+    def __enter__(self) -> Searcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every thread's Whoosh searcher."""
+        with self._lock:
+            for view in self._views:
+                view.searcher.close()
+            self._views.clear()
+        self._local = threading.local()
+
+    @property
+    def document_count(self) -> int:
+        """Number of articles in the live index."""
+        return self._view().searcher.doc_count()
+
+    def search(
+        self, query: str, page: int = 1, per_page: int = 10, *, highlight: bool = True
+    ) -> SearchResults:
+        """Rank the articles matching ``query`` and return one page of highlighted hits.
+
+        ``highlight=False`` skips titles' marks, snippets and ``matched`` (for evaluation runs).
+
+        Raises QueryError for a query with nothing to search for or out-of-range paging,
+        IndexUnavailableError when the index cannot be opened.
+        """
+        started = time.perf_counter()
+        _check_paging(page, per_page)
+        parsed = parse(query)
+        searcher = self._view().searcher
+        limit = page * per_page
+        results = searcher.search(self._query(parsed, True), limit=limit)
+        relaxed = False
+        if results.is_empty() and self.match_all and _has_several_words(parsed):
+            results = searcher.search(self._query(parsed, False), limit=limit)
+            relaxed = True
+        terms = parsed.positive_terms
+        hits = tuple(
+            self._hit(hit.fields(), hit.score, parsed, terms if highlight else frozenset())
+            for hit in results[(page - 1) * per_page : limit]
+        )
+        return SearchResults(
+            query=query,
+            total=len(results),
+            page=page,
+            per_page=per_page,
+            hits=hits,
+            terms=tuple(sorted(terms)),
+            ignored=parsed.ignored,
+            relaxed=relaxed,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def _query(self, parsed: ParsedQuery, conjunction: bool):
+        return to_whoosh(parsed, conjunction=conjunction, title_boost=self.title_boost)
+
+    def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
+        """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
+        title, body = fields.get("title", ""), fields.get("body", "")
+        body_matches = find_matches(body, terms)
+        found = {m.term for m in body_matches} | {m.term for m in find_matches(title, terms)}
+        matched = tuple(
+            clause.text
+            for group in parsed.groups
+            for clause in group
+            if not clause.exclude and found.issuperset(clause.terms)
+        )
+        return Hit(
+            id=fields["id"],
+            title=title,
+            date=fields.get("date", ""),
+            source=fields.get("source", ""),
+            url=fields.get("url", ""),
+            category=fields.get("category", ""),
+            author=fields.get("author", ""),
+            score=round(float(score), 4),
+            title_html=highlight(title, terms),
+            snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
+            matched=tuple(dict.fromkeys(matched)),
+        )
+
+    def _view(self) -> _View:
+        generation = current_generation(self.index_dir)
+        if generation is None:
+            raise IndexUnavailableError(
+                f"no naba index at {self.index_dir} — build one with "
+                f"`naba index SOURCE --index {self.index_dir}`"
+            )
+        view: _View | None = getattr(self._local, "view", None)
+        if view is not None and view.current(generation):
+            return view
+        fresh = _View(generation, _open_searcher(self.index_dir, generation))
+        with self._lock:
+            if view is not None and view in self._views:
+                self._views.remove(view)
+                view.searcher.close()
+            self._views.append(fresh)
+        self._local.view = fresh
+        return fresh
+
+
+def _open_searcher(index_dir: Path, generation: Path) -> WhooshSearcher:
+    version = read_meta(generation).get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise IndexUnavailableError(
+            f"the index at {index_dir} was built by another version of naba "
+            f"(schema {version}, this naba reads {SCHEMA_VERSION}) — rebuild it with "
+            f"`naba index SOURCE --index {index_dir}`"
+        )
+    try:
+        ix = whoosh_index.open_dir(str(generation))
+        return ix.searcher(weighting=BM25F())
+    except Exception as error:  # Whoosh raises many kinds on a damaged index
+        raise IndexUnavailableError(
+            f"the index at {index_dir} cannot be read ({type(error).__name__}: {error}) — "
+            f"rebuild it with `naba index SOURCE --index {index_dir}`"
+        ) from error
+
+
+def _check_paging(page: int, per_page: int) -> None:
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if not 1 <= page <= MAX_PAGE:
+        raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+
+
+def _has_several_words(parsed: ParsedQuery) -> bool:
+    return any(sum(not clause.exclude for clause in group) > 1 for group in parsed.groups)

@@ -1,0 +1,140 @@
+"""Shared fixtures: a small Arabic news corpus written here, and a real index built from it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_ID = "000_28c20a037e43265e"
+SHARED = ROOT.parent / "shared"
+
+ARTICLES = [
+    {
+        "id": "isis-finance-1",
+        "date": "2018-03-02",
+        "source": "AlArabiya",
+        "category": "politics",
+        "url": "https://example.org/isis-finance-1",
+        "title": "التحالف يلاحق مصادر تمويل داعش في العراق",
+        "body": "قال مسؤولون إن التحالف الدولي كثّف ملاحقة شبكات التمويل التي يعتمد عليها "
+        "تنظيم داعش، وإن وتمويلها يمر عبر شركات صرافة في العراق وسوريا.",
+    },
+    {
+        "id": "isis-finance-2",
+        "date": "2018-05-14",
+        "source": "BBC",
+        "category": "politics",
+        "url": "https://example.org/isis-finance-2",
+        "title": "عقوبات أمريكية على ممولي تنظيم الدولة",
+        "body": "فرضت وزارة الخزانة الأمريكية عقوبات على أفراد متهمين بتمويل تنظيم "
+        "الدولة الإسلامية، في إطار جهود قطع موارد التنظيم المالية.",
+    },
+    {
+        "id": "ghouta-1",
+        "date": "2018-02-20",
+        "source": "France24",
+        "category": "middleeast",
+        "url": "https://example.org/ghouta-1",
+        "title": "قصف عنيف على الغوطة الشرقية",
+        "body": "تعرضت مدن الغُوطَة الشرقية لقصفٍ عنيف بالطائرات والمدفعية، وقالت مصادر طبية "
+        "إن عشرات المدنيين قُتلوا خلال ٢٤ ساعة.",
+    },
+    {
+        "id": "ghouta-2",
+        "date": "2018-03-10",
+        "source": "SkyNews",
+        "category": "middleeast",
+        "title": "نزوح آلاف المدنيين من الغوطة",
+        "body": "نزح آلاف المدنيين من بلدات الغوطة بعد أسابيع من القصف، في حين دخلت قافلة "
+        "مساعدات إنسانية إلى دوما.",
+    },
+    {
+        "id": "houthi-1",
+        "date": "2018-06-01",
+        "source": "CNN",
+        "category": "middleeast",
+        "title": "الحوثيون يطلقون صاروخاً باتجاه جازان",
+        "body": "أعلن التحالف اعتراض صاروخ باليستي أطلقه الحوثيون من صعدة باتجاه مدينة "
+        "جازان، دون وقوع إصابات. وقالت جماعة أنصار الله إنها استهدفت مطاراً.",
+    },
+    {
+        "id": "fighters-1",
+        "date": "2018-07-07",
+        "source": "AlArabiya",
+        "category": "politics",
+        "title": "مصير المقاتلين الأجانب في سجون قسد",
+        "body": "تحتجز قوات سوريا الديمقراطية مئات المقاتلين الأجانب، ويطالب مسؤولون "
+        "بإعادة مقاتلون إلى بلدانهم لمحاكمتهم بتهم الإرهاب.",
+    },
+    {
+        "id": "diacritics-1",
+        "date": "2018-08-08",
+        "source": "BBC",
+        "category": "culture",
+        "title": "المُؤْتَمَرُ الدَّوْلِيُّ لِلسَّلَامِ",
+        "body": "افتُتِح المؤتمـــــر الدولى للسلام بمشاركة وفود من ٣٠ دولة، "
+        "وناقش المشاركون مستقبل المنطقة.",
+    },
+    {
+        "id": "hostile-1",
+        "date": "2018-09-09",
+        "source": "Unknown",
+        "category": "misc",
+        "url": "javascript:alert(1)",
+        "title": "<script>alert('x')</script> عنوان خبيث",
+        "body": 'نص فيه "><img src=x onerror=alert(1)> ومحاولة حقن \u202e مع كلمة داعش.',
+    },
+]
+
+
+def write_corpus(folder: Path) -> Path:
+    """The fixture corpus as a JSONL file plus a folder of .txt articles."""
+    folder.mkdir(parents=True, exist_ok=True)
+    jsonl = folder / "news.jsonl"
+    jsonl.write_text(
+        "\n".join(json.dumps(article, ensure_ascii=False) for article in ARTICLES) + "\n", "utf-8"
+    )
+    shutil.copytree(SEEDS, folder / "seeds")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory) -> Path:
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory, corpus_dir) -> Path:
+    """A read-only index of the fixture corpus and the seed article, built by the real builder."""
+    path = tmp_path_factory.mktemp("index") / "index"
+    build_index([corpus_dir], path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def searcher(index_dir):
+    from search import Searcher
+
+    with Searcher(index_dir) as opened:
+        yield opened
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def shared_file(*parts: str) -> Path:
+    """A file under ../shared, or skip the test when the shared data is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return path

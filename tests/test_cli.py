@@ -1,0 +1,156 @@
+"""The naba command, run through click's CliRunner and as a real process."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from naba.cli import cli
+from tests.conftest import ROOT, SEED_ID
+
+
+def run(runner, *args):
+    return runner.invoke(cli, list(map(str, args)), catch_exceptions=False)
+
+
+def test_index_then_search_prints_emphasised_results(runner, corpus_dir, tmp_path):
+    index = tmp_path / "index"
+    result = run(runner, "index", corpus_dir, "--index", index)
+    assert result.exit_code == 0, result.output
+    assert "Indexed 9 articles" in result.output
+    result = run(runner, "search", "داعش تمويل", "--index", index)
+    assert result.exit_code == 0, result.output
+    assert SEED_ID in result.output and "التمويل" in result.output
+    assert "<mark>" not in result.output
+
+
+def test_search_json(runner, index_dir):
+    result = run(runner, "search", "قصف الغوطة", "--index", index_dir, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["hits"][0]["id"] == "ghouta-1" and "<mark>" in data["hits"][0]["snippet_html"]
+
+
+def test_search_errors_go_to_stderr_with_exit_1(runner, index_dir, tmp_path):
+    result = run(runner, "search", "في", "--index", index_dir)
+    assert result.exit_code == 1 and "common words" in result.output
+    result = run(runner, "search", "داعش", "--index", tmp_path / "none")
+    assert result.exit_code == 1 and "naba index" in result.output
+
+
+def test_index_reports_skipped_files_with_reasons(runner, tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "good.txt").write_text("عنوان\nنص عن داعش", "utf-8")
+    (tmp_path / "src" / "bad.jsonl").write_text('{"id": "1", "body": "قصف"}\n{broken\n', "utf-8")
+    result = run(runner, "index", tmp_path / "src", "--index", tmp_path / "index")
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 articles" in result.output
+    assert "bad.jsonl:2: broken JSON" in result.output
+
+
+def test_index_with_nothing_to_index_fails_and_keeps_old(runner, index_dir, tmp_path):
+    result = run(runner, "index", tmp_path / "empty-missing", "--index", index_dir)
+    assert result.exit_code == 1 and "was kept" in result.output
+    assert run(runner, "search", "داعش", "--index", index_dir).exit_code == 0
+
+
+def test_trec_run_for_evaluation(runner, index_dir, tmp_path):
+    queries = tmp_path / "q.tsv"
+    queries.write_text("q1\tقصف الغوطة\nq2\tفي\nq3\tتمويل داعش\n", "utf-8")
+    run_file = tmp_path / "run.txt"
+    result = run(runner, "search", "--index", index_dir, "--queries", queries, "--run", run_file)
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in run_file.read_text("utf-8").splitlines()]
+    assert lines[0][:4] == ["q1", "Q0", "ghouta-1", "1"]
+    assert {line[0] for line in lines} == {"q1", "q3"}
+    assert "query q2" in result.output
+
+
+def test_config_file_env_and_flags_in_that_order(runner, index_dir, tmp_path, monkeypatch):
+    config = tmp_path / "naba.toml"
+    config.write_text(f'index = "{index_dir}"\nper_page = 1\n', "utf-8")
+    result = run(runner, "--config", config, "search", "داعش", "--json")
+    assert json.loads(result.output)["per_page"] == 1
+    monkeypatch.setenv("NABA_PER_PAGE", "2")
+    assert (
+        json.loads(run(runner, "--config", config, "search", "داعش", "--json").output)["per_page"]
+        == 2
+    )
+    flagged = run(runner, "--config", config, "search", "داعش", "--json", "--per-page", "3")
+    assert json.loads(flagged.output)["per_page"] == 3
+    config.write_text("colour = 1\n", "utf-8")
+    result = run(runner, "--config", config, "search", "داعش")
+    assert result.exit_code == 1 and "unknown setting" in result.output
+
+
+def test_python_dash_m_indexer(corpus_dir, tmp_path):
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "indexer",
+            str(corpus_dir / "seeds"),
+            "--index",
+            str(tmp_path / "i"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Indexed 1 article " in done.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_naba_serve_answers_over_http(index_dir):
+    port = _free_port()
+    env = {**os.environ, "NABA_INDEX": str(index_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from naba.cli import main; main()", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/?q=" + urllib.parse.quote("داعش تمويل")
+        page = _fetch(url, server)
+        assert "<mark>التمويل</mark>" in page and 'dir="rtl"' in page
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "waitress" in output.lower() or "serving" in output.lower()
+
+
+def _fetch(url: str, server: subprocess.Popen, wait: float = 15.0) -> str:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode("utf-8")
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("naba serve did not answer")
+            time.sleep(0.2)
+
+
+def test_every_command_has_help_and_is_in_the_readme(runner):
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name in cli.commands:
+        result = run(runner, name, "--help")
+        assert result.exit_code == 0 and "Example" in result.output, name
+        assert f"naba {name}" in readme, name
+    assert Path(ROOT / "config.toml").exists()

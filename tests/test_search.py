@@ -1,0 +1,140 @@
+"""Searching a real index of the fixture corpus through the embeddable API."""
+
+import threading
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search import QueryError, SearchResults
+from tests.conftest import SEED_ID
+
+
+def ids(results: SearchResults) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+@pytest.mark.parametrize("query", ["داعش تمويل", "تمويل", "الدَّوْلِيّ", "الأمريكى", "التمويل"])
+def test_seed_article_is_found_whatever_the_form(searcher, query):
+    assert SEED_ID in ids(searcher.search(query))
+
+
+def test_highlights_mark_the_articles_own_words(searcher):
+    hit = next(h for h in searcher.search("داعش تمويل").hits if h.id == SEED_ID)
+    assert "<mark>التمويل</mark>" in hit.title_html
+    assert "<mark>داعش</mark>" in hit.snippet_html
+    assert set(hit.matched) == {"داعش", "تمويل"}
+
+
+def test_highlight_keeps_diacritics_and_tatweel(searcher):
+    hit = searcher.search("المؤتمر الدولي").hits[0]
+    assert hit.id == "diacritics-1"
+    assert "<mark>المُؤْتَمَرُ</mark>" in hit.title_html
+    assert "<mark>الدَّوْلِيُّ</mark>" in hit.title_html
+    assert "<mark>المؤتمـــــر</mark>" in hit.snippet_html
+
+
+def test_articles_about_the_query_rank_first(searcher):
+    # Both Ghouta articles have it in the title; the hostile one only mentions داعش in passing.
+    assert set(ids(searcher.search("الغوطة"))[:2]) == {"ghouta-1", "ghouta-2"}
+    assert ids(searcher.search("داعش"))[-1] == "hostile-1"
+
+
+def test_quoted_phrases_in_every_quote_style(searcher):
+    for query in ['"قصف عنيف"', "“قصف عنيف”", "«قصف عنيف»"]:
+        assert ids(searcher.search(query)) == ["ghouta-1"], query
+    assert ids(searcher.search('"عنيف قصف"')) == []
+
+
+def test_exclusion_and_or(searcher):
+    assert "ghouta-2" not in ids(searcher.search("الغوطة -نزوح"))
+    assert set(ids(searcher.search("جازان OR دوما"))) == {"houthi-1", "ghouta-2"}
+
+
+def test_question_mark_is_not_syntax(searcher):
+    assert ids(searcher.search("ما هو داعش؟"))
+    assert ids(searcher.search("داعش؟")) == ids(searcher.search("داعش"))
+
+
+def test_no_article_with_every_word_relaxes_and_says_so(searcher):
+    results = searcher.search("جازان نزوح")
+    assert results.relaxed and set(ids(results)) == {"houthi-1", "ghouta-2"}
+    assert not searcher.search("جازان").relaxed
+
+
+def test_stopword_only_and_empty_queries_explain(searcher):
+    with pytest.raises(QueryError, match="type a word"):
+        searcher.search("   ")
+    with pytest.raises(QueryError, match="common words"):
+        searcher.search("في من على")
+    with pytest.raises(QueryError, match="only excludes"):
+        searcher.search("-داعش")
+    with pytest.raises(QueryError, match="longer than"):
+        searcher.search("داعش " * 300)
+
+
+def test_hostile_article_text_is_escaped(searcher):
+    hit = next(h for h in searcher.search("خبيث").hits)
+    assert "<script>" not in hit.title_html and "&lt;script&gt;" in hit.title_html
+    hit = next(h for h in searcher.search("حقن").hits)
+    assert "<img" not in hit.snippet_html and "&lt;img" in hit.snippet_html
+
+
+def test_paging(searcher):
+    everything = searcher.search("داعش OR الغوطة OR الحوثيون", per_page=100)
+    first = searcher.search("داعش OR الغوطة OR الحوثيون", page=1, per_page=2)
+    second = searcher.search("داعش OR الغوطة OR الحوثيون", page=2, per_page=2)
+    assert first.total == everything.total >= 4
+    assert ids(first) + ids(second) == ids(everything)[:4]
+    assert first.pages == -(-everything.total // 2)
+    beyond = searcher.search("داعش", page=50)
+    assert beyond.hits == () and beyond.total > 0
+    with pytest.raises(QueryError):
+        searcher.search("داعش", page=0)
+    with pytest.raises(QueryError):
+        searcher.search("داعش", per_page=10**6)
+
+
+def test_results_are_plain_data(searcher):
+    results = searcher.search("داعش")
+    data = results.to_dict()
+    assert data["total"] == results.total and data["hits"][0]["id"] == results.hits[0].id
+    with pytest.raises(AttributeError):
+        results.total = 0
+
+
+def test_searcher_is_safe_across_threads(searcher):
+    expected = ids(searcher.search("داعش"))
+    seen, errors = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                seen.append(ids(searcher.search("داعش")))
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and all(found == expected for found in seen) and len(seen) == 20
+
+
+arabic_query = st.text(
+    alphabet=st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
+    | st.sampled_from(list(" \"“”«»-ORو؟*:()[]{}^~!\\/\u202e\u200f<>&'")),
+    max_size=80,
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=120) | arabic_query)
+def test_any_query_returns_results_or_a_clear_error(searcher, query):
+    try:
+        results = searcher.search(query)
+    except QueryError as error:
+        assert str(error)
+    else:
+        assert results.total >= len(results.hits)

@@ -1,0 +1,90 @@
+"""The Flask application factory, security headers and error pages."""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from naba.config import Config, load_config
+from search import Searcher
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """The naba web app over ``config.index`` (settings loaded from config.toml if None)."""
+    app = Flask(__name__)
+    app.config["NABA"] = config or load_config()
+    app.json.ensure_ascii = False
+    app.extensions["naba.searcher"] = _SearcherSlot()
+
+    from web.views import bp
+
+    app.register_blueprint(bp)
+    app.after_request(_secure)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    return app
+
+
+class _SearcherSlot:
+    """Opens the Searcher on first use, and again later if the index was missing at first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._searcher: Searcher | None = None
+
+    def get(self, config: Config) -> Searcher:
+        with self._lock:
+            if self._searcher is None:
+                self._searcher = Searcher(
+                    config.index,
+                    title_boost=config.title_boost,
+                    snippet_chars=config.snippet_chars,
+                    match_all=config.match_all,
+                )
+            return self._searcher
+
+
+def searcher() -> Searcher:
+    """The app's Searcher; raises IndexUnavailableError while there is no usable index."""
+    return current_app.extensions["naba.searcher"].get(current_app.config["NABA"])
+
+
+def _secure(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str):
+    """An error as JSON under /api/, else as the friendly error page."""
+    if wants_json():
+        return jsonify(error=message, status=status), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _http_error(error: HTTPException):
+    messages = {404: "هذه الصفحة غير موجودة.", 405: "طريقة الطلب غير مسموح بها."}
+    return error_response(error.code or 500, messages.get(error.code, error.description or ""))
+
+
+def _unexpected_error(error: Exception):
+    current_app.logger.exception("unexpected error")
+    return error_response(500, "حدث خطأ غير متوقع. أعد المحاولة بعد قليل.")
