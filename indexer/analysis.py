@@ -6,6 +6,7 @@ the schema, analyzer included, into every index: the index stores only these imp
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
@@ -13,16 +14,45 @@ from importlib import resources
 from whoosh.analysis import Filter, Token, Tokenizer
 
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta, fold_yeh, normalize_word
-from indexer.stemmer import stem
+from indexer.stemmer import StemmerProfile, active_profile, stem, use_profile
+
+# Stopwords whose ى → ي spelling is a different word: علي is a name, not على.
+_NOT_STOPWORDS_AFTER_YEH_FOLD = frozenset({"علي"})
 
 
-def _load_stopwords() -> frozenset[str]:
-    text = resources.files("indexer").joinpath("data/stopwords-ar.txt").read_text("utf-8")
-    words = (line.strip() for line in text.splitlines())
-    return frozenset(normalize_word(word) for word in words if word and not word.startswith("#"))
+def load_stopwords(name: str = "stopwords-ar.txt") -> frozenset[str]:
+    """A stopword list shipped in indexer/data, normalized the way tokens are.
+
+    Each word also stops in its ى → ي spelling (هى = هي), except where that is a name.
+    """
+    text = resources.files("indexer").joinpath("data", name).read_text("utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    words = {normalize_word(line) for line in lines if line and not line.startswith("#")}
+    folded = {fold_yeh(word) for word in words} - _NOT_STOPWORDS_AFTER_YEH_FOLD
+    return frozenset(words | folded)
 
 
-STOPWORDS: frozenset[str] = _load_stopwords()
+STOPWORDS: frozenset[str] = load_stopwords()
+
+
+def configure_analysis(
+    profile: StemmerProfile | None = None, stopwords: frozenset[str] | None = None
+) -> None:
+    """Switch this process to another stemmer profile or stopword list (for evaluation).
+
+    Indexes record analysis_fingerprint(), so a Searcher refuses an index analyzed otherwise.
+    """
+    global STOPWORDS
+    use_profile(profile or StemmerProfile())
+    STOPWORDS = load_stopwords() if stopwords is None else stopwords
+    normal_form.cache_clear()
+    index_term.cache_clear()
+
+
+def analysis_fingerprint() -> str:
+    """A short digest of the analysis in force: stemmer profile and stopwords."""
+    digest = hashlib.sha256("\n".join(sorted(STOPWORDS)).encode()).hexdigest()[:8]
+    return f"{active_profile().fingerprint()}-{digest}"
 
 
 @lru_cache(maxsize=500_000)
@@ -31,7 +61,8 @@ def normal_form(word: str) -> str:
     text = normalize_word(word)
     if not text or text in STOPWORDS:
         return ""
-    return fold_yeh(text)
+    folded = fold_yeh(text)
+    return "" if folded != text and folded in STOPWORDS else folded
 
 
 @lru_cache(maxsize=500_000)
@@ -122,14 +153,37 @@ class ArabicStemmer(Filter):
             yield token
 
 
+class ExactForm(Filter):
+    """Fold ة → ه on the unstemmed normal form: the exact-form field keeps word forms apart."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for token in tokens:
+            token.text = fold_teh_marbuta(token.text)
+            yield token
+
+
+def exact_analyzer():  # -> whoosh CompositeAnalyzer
+    """Normalized but unstemmed words: rewards articles that use the query's own forms."""
+    return ArabicTokenizer() | ArabicNormalizer() | ExactForm()
+
+
 def arabic_analyzer():  # -> whoosh CompositeAnalyzer
     """The analyzer used by every text field of the index and by queries."""
     return ArabicTokenizer() | ArabicNormalizer() | ArabicStemmer()
 
 
 _ANALYZER = arabic_analyzer()
+_EXACT = exact_analyzer()
 
 
 def analyze(text: str) -> list[str]:
     """The index terms of a text, in order: what naba indexes and searches for."""
     return [token.text for token in _ANALYZER(text)]
+
+
+def analyze_exact(text: str) -> list[str]:
+    """The exact-form terms of a text (normalized, not stemmed), in order."""
+    return [token.text for token in _EXACT(text)]

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.analysis import analysis_fingerprint
+from indexer.schema import LEAD_WORDS, SCHEMA_VERSION, build_schema
 from indexer.sources import Article, Problem, read_sources
 from indexer.store import new_generation, publish, write_lock
 
@@ -117,10 +118,13 @@ def _write_generation(
 
 
 def _fields(article: Article, include_titles: bool) -> dict[str, str]:
+    title = article.title if include_titles else ""
     values = {
         "id": article.id,
-        "title": article.title if include_titles else "",
+        "title": title,
         "body": article.body,
+        "lead": " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]),
+        "exact": f"{title}\n{article.body}",
         "date": article.date,
         "source": article.source,
         "category": article.category,
@@ -150,6 +154,7 @@ def _drop_superseded(ix: whoosh_index.Index, duplicated: list[str]) -> int:
 def _meta(report: BuildReport, sources: list[Path]) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
+        "analysis": analysis_fingerprint(),
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "documents": report.indexed,
         "sources": [str(source) for source in sources],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from indexer.analysis import arabic_analyzer
+from indexer.analysis import arabic_analyzer, exact_analyzer
 
+# Words of the body indexed again as its lead: news puts what matters first.
+LEAD_WORDS = 50
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 1
 
@@ -16,7 +18,9 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=analyzer, stored=True),
-        body=TEXT(analyzer=analyzer, stored=True, spelling=True),
+        body=TEXT(analyzer=analyzer, stored=True),
+        lead=TEXT(analyzer=analyzer, phrase=False),  # the opening words of the body
+        exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # title and body, unstemmed
         date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
         source=ID(stored=True, sortable=True),
         category=ID(stored=True),

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from indexer import BuildError, BuildReport, IndexBusyError, build_index
-from naba.config import Config, ConfigError, load_config
+from naba.config import Config, ConfigError, load_config, searcher_options
 from search import Searcher, SearchError
 
 MAX_LISTED_PROBLEMS = 20
@@ -130,12 +130,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _searcher(config: Config) -> Searcher:
     try:
-        return Searcher(
-            config.index,
-            title_boost=config.title_boost,
-            snippet_chars=config.snippet_chars,
-            match_all=config.match_all,
-        )
+        return Searcher(config.index, **searcher_options(config))
     except SearchError as error:
         raise click.ClickException(str(error)) from error
 
@@ -242,6 +237,75 @@ def _write_run(searcher: Searcher, queries: Path, run_file: Path) -> None:
         f"Wrote {len(lines):,} lines to {run_file}"
         + (f" ({failed} queries failed)" if failed else "")
     )
+
+
+@cli.command("eval")
+@click.option(
+    "--collection",
+    "collections",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="Articles to index (repeatable).",
+)
+@click.option(
+    "--queries", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False)
+)
+@click.option(
+    "--qrels", required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False)
+)
+@click.option(
+    "--no-titles", is_flag=True, help="Index bodies only (known-item tests on headlines)."
+)
+@click.option(
+    "--keep-index",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Build the index here (or reuse it if it exists) instead of a temporary folder.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.pass_context
+def eval_command(
+    ctx: click.Context,
+    collections: tuple[Path, ...],
+    queries: Path,
+    qrels: Path,
+    no_titles: bool,
+    keep_index: Path | None,
+    as_json: bool,
+) -> None:
+    """Measure retrieval quality: index a collection, run queries, score them.
+
+    Queries run exactly as the web page runs them (settings from config), and the run is
+    scored with ir-measures: MAP, nDCG@10, MRR@10 and Recall@100.
+
+    Example: naba eval --collection eval/arcd/collection.jsonl.gz
+    --queries eval/arcd/queries.tsv --qrels eval/arcd/qrels.txt
+    """
+    from search.evaluation import evaluate
+
+    config = _config(ctx)
+    report = evaluate(
+        list(collections),
+        queries,
+        qrels,
+        include_titles=not no_titles,
+        index_dir=keep_index,
+        searcher_options=searcher_options(config),
+    )
+    if as_json:
+        click.echo(json.dumps({**report.scores, "queries": report.queries}, indent=2))
+        return
+    click.echo(
+        f"{report.queries:,} queries ({report.failed} without words to search) "
+        f"over {report.documents:,} documents"
+    )
+    for name, label in (
+        ("AP", "MAP"),
+        ("nDCG@10", "nDCG@10"),
+        ("RR@10", "MRR@10"),
+        ("R@100", "Recall@100"),
+    ):
+        click.echo(f"  {label:<11} {report.scores[name]:.4f}")
 
 
 @cli.command("serve")

@@ -40,11 +40,27 @@ class Config:
     port: int = _setting(8080, "Port `naba serve` listens on.")
     threads: int = _setting(8, "Worker threads of the web server.")
     per_page: int = _setting(10, "Results on one page of the web UI and of `naba search`.")
-    title_boost: float = _setting(2.0, "How much more a word in the title counts than in the body.")
+    title_boost: float = _setting(1.0, "How much more a word in the title counts than in the body.")
     snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")
-    match_all: bool = _setting(
-        True, "Require every query word; fall back to any word when no article has them all."
+    all_words_up_to: int = _setting(
+        2,
+        "Queries of up to this many words must match them all (falling back to any word when "
+        "no article has them all); longer queries match any word, ranked.",
     )
+    bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation (higher: repeats count more).")
+    bm25_b: float = _setting(0.75, "BM25 length normalization (0: none, 1: full).")
+    lead_boost: float = _setting(0.15, "Extra weight for words in the opening words of an article.")
+    exact_boost: float = _setting(
+        0.3, "Extra weight for articles using the query's own word forms."
+    )
+    proximity_boost: float = _setting(
+        0.0, "Extra weight when neighbouring query words stand close together (0: off)."
+    )
+    proximity_slop: int = _setting(3, "How many words apart counts as close for proximity.")
+    aliases_file: str = _setting(
+        "", "File of names that mean the same actor (empty: naba's own list).", path=True
+    )
+    alias_weight: float = _setting(0.5, "Weight of alias names added to a query (0–1).")
     lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
 
     def with_overrides(self, **values: Any) -> Config:
@@ -97,6 +113,8 @@ def _convert(name: str, value: Any, base: Path) -> Any:
         if is_path and setting.type == "tuple[Path, ...]":
             items = value.split(os.pathsep) if isinstance(value, str) else list(value)
             return tuple(_path(item, base) for item in items)
+        if is_path and setting.type == "str":
+            return str(_path(value, base)) if str(value) else ""
         if is_path:
             return _path(value, base)
         if setting.type == "bool":
@@ -120,3 +138,22 @@ def _boolean(value: Any) -> bool:
     if text in {"0", "false", "no", "off"}:
         return False
     raise ValueError("expected true or false")
+
+
+# Settings that tune ranking and display: passed to search.Searcher as keyword arguments.
+SEARCHER_SETTINGS = (
+    "aliases_file",
+    "alias_weight",
+    "title_boost",
+    "snippet_chars",
+    "all_words_up_to",
+    "bm25_k1",
+    "bm25_b",
+    "proximity_boost",
+    "proximity_slop",
+)
+
+
+def searcher_options(config: Config) -> dict[str, Any]:
+    """Keyword arguments for search.Searcher taken from the settings."""
+    return {name: getattr(config, name) for name in SEARCHER_SETTINGS}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from whoosh import query as wq
 
-from indexer.analysis import analyze
+from indexer.analysis import analyze, analyze_exact
 from search.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
@@ -19,6 +19,7 @@ MAX_QUERY_TERMS = 64
 _CLOSING = {'"': '"', "“": "”", "”": "”", "«": "»", "»": "«", "„": "“"}
 _PIECE = re.compile(r"(-?)([\"“”«»„])|(\S+)")
 OR_WORDS = frozenset({"OR", "|"})
+_EDGE_PUNCTUATION = "؟?!.,،؛;:()[]{}<>\"'“”«»…-"
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,12 @@ class Clause:
 
     text: str
     terms: tuple[str, ...]
+    exact: tuple[str, ...] = ()  # the same words normalized but unstemmed
     exclude: bool = False
     phrase: bool = False
+    # Other names of the same actor (name, terms), searched with a lower weight.
+    alternatives: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    alternative_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -39,14 +44,24 @@ class ParsedQuery:
     ignored: tuple[str, ...]  # words that analyze to nothing (stopwords, punctuation)
 
     @property
+    def positive_clauses(self) -> list[Clause]:
+        return [clause for group in self.groups for clause in group if not clause.exclude]
+
+    @property
     def positive_terms(self) -> frozenset[str]:
-        return frozenset(
-            term
-            for group in self.groups
-            for clause in group
-            if not clause.exclude
-            for term in clause.terms
-        )
+        """Every term a matching article may contain, alias names included (for highlights)."""
+        terms = set()
+        for clause in self.positive_clauses:
+            terms.update(clause.terms)
+            for _, alternative in clause.alternatives:
+                terms.update(alternative)
+        return frozenset(terms)
+
+    @property
+    def expanded(self) -> tuple[str, ...]:
+        """Alias names added to the query."""
+        names = (name for clause in self.positive_clauses for name, _ in clause.alternatives)
+        return tuple(dict.fromkeys(names))
 
 
 def parse(text: str) -> ParsedQuery:
@@ -63,13 +78,19 @@ def parse(text: str) -> ParsedQuery:
         if not terms:
             ignored.append(raw)
             continue
-        groups[-1].append(Clause(raw, terms, exclude, phrase or len(terms) > 1))
+        exact = tuple(analyze_exact(raw))
+        groups[-1].append(Clause(_display(raw), terms, exact, exclude, phrase or len(terms) > 1))
     kept = tuple(tuple(group) for group in groups if any(not c.exclude for c in group))
     if sum(len(clause.terms) for group in kept for clause in group) > MAX_QUERY_TERMS:
         raise QueryError(f"the query has more than {MAX_QUERY_TERMS} words; shorten it")
     if not kept:
         raise QueryError(_nothing_to_search(text, ignored))
     return ParsedQuery(kept, tuple(ignored))
+
+
+def _display(raw: str) -> str:
+    """The word as typed, without punctuation stuck to its edges (داعش؟ → داعش)."""
+    return raw.strip(_EDGE_PUNCTUATION) or raw
 
 
 def _nothing_to_search(text: str, ignored: list[str]) -> str:
@@ -104,27 +125,93 @@ def _pieces(text: str):
             position = match.end()
 
 
-def to_whoosh(parsed: ParsedQuery, *, conjunction: bool, title_boost: float) -> wq.Query:
-    """The Whoosh query: each clause on title and body; clauses ANDed (or ORed), groups ORed."""
+def to_whoosh(
+    parsed: ParsedQuery,
+    *,
+    conjunction: bool,
+    title_boost: float,
+    proximity_boost: float = 0.0,
+    proximity_slop: int = 3,
+    exact_boost: float = 0.0,
+    lead_boost: float = 0.0,
+) -> wq.Query:
+    """The Whoosh query: each clause on title and body; clauses ANDed (or ORed), groups ORed.
+
+    With ``proximity_boost``, neighbouring query words found within ``proximity_slop``
+    positions of each other in the body add to the score (they are never required).
+    """
     alternatives = []
     for group in parsed.groups:
-        wanted = [_clause_query(c, title_boost) for c in group if not c.exclude]
-        unwanted = [_clause_query(c, 1.0) for c in group if c.exclude]
+        fields = _Fields(title_boost, lead_boost, exact_boost)
+        wanted = [_clause_query(c, fields, conjunction) for c in group if not c.exclude]
+        unwanted = [_clause_query(c, _Fields(), True) for c in group if c.exclude]
         combined: wq.Query = wq.And(wanted) if conjunction else wq.Or(wanted)
+        nearby = _proximity(group, proximity_boost, proximity_slop) if proximity_boost else []
+        if nearby and conjunction:
+            combined = wq.AndMaybe(combined, wq.Or(nearby))
+        elif nearby:
+            combined = wq.Or([*wanted, *nearby])
         if unwanted:
             combined = wq.AndNot(combined, wq.Or(unwanted))
         alternatives.append(combined)
     return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
 
 
-def _clause_query(clause: Clause, title_boost: float) -> wq.Query:
-    if clause.phrase and len(clause.terms) > 1:
-        return wq.Or(
-            [
-                wq.Phrase("title", list(clause.terms), boost=title_boost),
-                wq.Phrase("body", list(clause.terms)),
-            ]
-        )
-    fields = [wq.Term("title", term, boost=title_boost) for term in clause.terms]
-    fields += [wq.Term("body", term) for term in clause.terms]
-    return wq.Or(fields)
+def _proximity(group: tuple[Clause, ...], boost: float, slop: int) -> list[wq.Query]:
+    """Sloppy two-word phrases over neighbouring single-word clauses of the body."""
+    words = [c.terms[0] for c in group if not c.exclude and not c.phrase]
+    pairs = {(a, b) for a, b in zip(words, words[1:], strict=False) if a != b}
+    return [wq.Phrase("body", [a, b], slop=slop, boost=boost) for a, b in sorted(pairs)]
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """How much a word counts in each field, relative to the body."""
+
+    title: float = 1.0
+    lead: float = 0.0
+    exact: float = 0.0
+
+
+def _clause_query(clause: Clause, fields: _Fields, strict: bool) -> wq.Query:
+    own = _terms_query(clause.terms, clause.phrase, fields, 1.0, strict)
+    if fields.exact and clause.exact and not (strict and clause.phrase):
+        # Never required: articles using the query's own word forms rank a little higher.
+        bonus = [wq.Term("exact", form, boost=fields.exact) for form in clause.exact]
+        own = wq.AndMaybe(own, wq.Or(bonus)) if strict else wq.Or([own, *bonus])
+    if not clause.alternatives:
+        return own
+    weight = clause.alternative_weight
+    others = [_terms_query(terms, True, fields, weight, strict) for _, terms in clause.alternatives]
+    return wq.Or([own, *others])
+
+
+def _terms_query(
+    terms: tuple[str, ...], phrase: bool, fields: _Fields, weight: float, strict: bool
+) -> wq.Query:
+    """Terms on title, body (and lead): one term, a phrase, or every term.
+
+    When not ``strict`` (the query is matched by any of its words) a phrase counts as its
+    words: in long queries quotes mostly mark reported speech, and requiring or rewarding
+    the exact phrase measured worse than taking the words (see bench/results/quality.md).
+    """
+    if len(terms) == 1:
+        term = terms[0]
+        queries = [
+            wq.Term("title", term, boost=fields.title * weight),
+            wq.Term("body", term, boost=weight),
+        ]
+        if fields.lead:
+            queries.append(wq.Term("lead", term, boost=fields.lead * weight))
+        return wq.Or(queries)
+    words = [_terms_query((term,), False, fields, weight, strict) for term in terms]
+    if not strict:
+        return wq.Or(words)
+    if not phrase:
+        return wq.And(words)
+    return wq.Or(
+        [
+            wq.Phrase("title", list(terms), boost=fields.title * weight),
+            wq.Phrase("body", list(terms), boost=weight),
+        ]
+    )

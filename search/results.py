@@ -20,7 +20,7 @@ class Hit:
     score: float
     title_html: str
     snippet_html: str
-    matched: tuple[str, ...]  # the query words found in this article
+    matched: tuple[str, ...]  # the query words (and alias names) found in this article
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class SearchResults:
     hits: tuple[Hit, ...]
     terms: tuple[str, ...]  # index terms searched for, after analysis
     ignored: tuple[str, ...]  # query words dropped as too common
+    expanded: tuple[str, ...]  # alias names added to the query
     relaxed: bool  # True when no article had every word and articles with some are shown
     took_ms: float
 

@@ -7,7 +7,7 @@ import threading
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from naba.config import Config, load_config
+from naba.config import Config, load_config, searcher_options
 from search import Searcher
 
 CONTENT_SECURITY_POLICY = (
@@ -49,12 +49,7 @@ class _SearcherSlot:
     def get(self, config: Config) -> Searcher:
         with self._lock:
             if self._searcher is None:
-                self._searcher = Searcher(
-                    config.index,
-                    title_boost=config.title_boost,
-                    snippet_chars=config.snippet_chars,
-                    match_all=config.match_all,
-                )
+                self._searcher = Searcher(config.index, **searcher_options(config))
             return self._searcher
 
 

@@ -1,0 +1,201 @@
+"""Retrieval quality of naba's shipped defaults on every set in ../shared/eval.
+
+    python bench/quality.py              # the shipped defaults, every set
+    python bench/quality.py --ablation   # also each lever switched off in turn (slow)
+
+Writes bench/results/quality.md (and .json). Each set is indexed with the real indexer and
+every query runs through Searcher.search, as the web page runs it; ir-measures scores the
+runs. Peers' figures were measured side by side on the same collections and queries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from indexer.analysis import configure_analysis  # noqa: E402
+from indexer.stemmer import LIGHT10_PREFIXES, StemmerProfile  # noqa: E402
+from naba.config import load_config, searcher_options  # noqa: E402
+from search.evaluation import evaluate  # noqa: E402
+
+EVAL = ROOT.parent / "shared" / "eval"
+CORPUS = ROOT.parent / "shared" / "corpus"
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    collection: Path
+    include_titles: bool
+    metric: str  # the set's headline measure
+    peers: dict[str, float]  # best peers, measured side by side
+
+
+SETS = (
+    EvalSet(
+        "arcd-train",
+        EVAL / "arcd-train" / "collection.jsonl.gz",
+        True,
+        "RR@10",
+        {"Lucene Arabic BM25": 0.792, "tantivy": 0.783, "bm25s": 0.786, "Whoosh": 0.545},
+    ),
+    EvalSet(
+        "quranqa-train",
+        EVAL / "quranqa-train" / "collection.jsonl.gz",
+        True,
+        "nDCG@10",
+        {"Lucene Arabic BM25": 0.288, "tantivy": 0.292, "bm25s": 0.292, "Whoosh": 0.078},
+    ),
+    EvalSet(
+        "ant-headlines-dev",
+        CORPUS / "ant2018.jsonl.gz",
+        False,
+        "RR@10",
+        {"Lucene Arabic BM25": 0.609, "tantivy": 0.630, "bm25s": 0.628, "Whoosh": 0.544},
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A change from the shipped defaults: settings overrides and/or another stemmer profile."""
+
+    name: str
+    settings: dict = field(default_factory=dict)
+    profile: StemmerProfile = StemmerProfile()
+
+
+SHIPPED = Variant("shipped defaults")
+ABLATIONS = (
+    Variant("no exact-form bonus", {"exact_boost": 0.0}),
+    Variant("no lead bonus", {"lead_boost": 0.0}),
+    Variant("lead bonus 0.3", {"lead_boost": 0.3}),
+    Variant("no alias expansion", {"alias_weight": 0.0}),
+    Variant("any word for every query (pure OR)", {"all_words_up_to": 0}),
+    Variant("every word required, OR fallback", {"all_words_up_to": 1000}),
+    Variant("BM25 k1 = 1.2 (Lucene's)", {"bm25_k1": 1.2}),
+    Variant("title boost 2", {"title_boost": 2.0}),
+    Variant("+ proximity bonus 0.3", {"proximity_boost": 0.3}),
+    Variant(
+        "no one-letter prefixes (light10's)",
+        profile=replace(StemmerProfile(), prefixes=LIGHT10_PREFIXES),
+    ),
+    Variant("minimum stem 3 letters", profile=replace(StemmerProfile(), min_stem=3)),
+    Variant("no pronoun chains", profile=replace(StemmerProfile(), chain_bases=())),
+)
+
+
+def run_variant(variant: Variant, sets: tuple[EvalSet, ...]) -> dict[str, dict[str, float]]:
+    """Scores of one variant on every set (indexes are cached per stemmer profile)."""
+    configure_analysis(variant.profile)
+    config = load_config(ROOT / "config.toml", environ={}).with_overrides(**variant.settings)
+    options = searcher_options(config)
+    scores = {}
+    for eval_set in sets:
+        folder = EVAL / eval_set.name
+        index = WORK / f"{eval_set.name}-{variant.profile.fingerprint()}"
+        started = time.perf_counter()
+        report = evaluate(
+            [eval_set.collection],
+            folder / "queries.tsv",
+            folder / "qrels.txt",
+            include_titles=eval_set.include_titles,
+            index_dir=index,
+            searcher_options=options,
+        )
+        scores[eval_set.name] = report.scores
+        print(
+            f"  {variant.name:45} {eval_set.name:18} {eval_set.metric} "
+            f"{report.scores[eval_set.metric]:.4f}  ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    return scores
+
+
+def markdown(results: dict[str, dict[str, dict[str, float]]], sets: tuple[EvalSet, ...]) -> str:
+    shipped = results[SHIPPED.name]
+    lines = [
+        "# Retrieval quality",
+        "",
+        f"Produced by `python bench/quality.py` on {time.strftime('%Y-%m-%d')} "
+        f"(Python {platform.python_version()}). Every query runs through `Searcher.search` "
+        "with the shipped `config.toml`; ir-measures scores the runs. Peers were run side by "
+        "side on the same collections and queries (one field = title + body).",
+        "",
+        "## naba against the best peer",
+        "",
+        "| set | measure | naba | best peer | margin | target (best + 0.02) "
+        "| MAP | nDCG@10 | MRR@10 | R@100 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for eval_set in sets:
+        scores = shipped[eval_set.name]
+        best_name, best = max(eval_set.peers.items(), key=lambda item: item[1])
+        value = scores[eval_set.metric]
+        verdict = "met" if value >= best + 0.02 else "not met"
+        lines.append(
+            f"| {eval_set.name} | {_label(eval_set.metric)} | **{value:.3f}** | {best:.3f} "
+            f"({best_name}) | {value - best:+.3f} | {best + 0.02:.3f} ({verdict}) | "
+            f"{scores['AP']:.3f} | {scores['nDCG@10']:.3f} | {scores['RR@10']:.3f} | "
+            f"{scores['R@100']:.3f} |"
+        )
+    if len(results) > 1:
+        lines += [
+            "",
+            "## Ablation: what each lever moves (headline measure, change from shipped)",
+            "",
+            "| variant | " + " | ".join(f"{s.name} ({_label(s.metric)})" for s in sets) + " |",
+            "|---|" + "---|" * len(sets),
+        ]
+        for name, by_set in results.items():
+            cells = []
+            for eval_set in sets:
+                if eval_set.name not in by_set:
+                    cells.append("—")
+                    continue
+                value = by_set[eval_set.name][eval_set.metric]
+                delta = value - shipped[eval_set.name][eval_set.metric]
+                cells.append(
+                    f"{value:.3f}" if name == SHIPPED.name else f"{value:.3f} ({delta:+.3f})"
+                )
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _label(measure: str) -> str:
+    return {"RR@10": "MRR@10", "AP": "MAP"}.get(measure, measure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ablation", action="store_true", help="also run every ablation")
+    parser.add_argument("--ablation-sets", nargs="*", help="run the ablation on these sets only")
+    parser.add_argument("--sets", nargs="*", help="only these sets")
+    args = parser.parse_args()
+    if not EVAL.exists():
+        sys.exit(f"{EVAL} not found: the evaluation sets live in ../shared/eval")
+    sets = tuple(s for s in SETS if not args.sets or s.name in args.sets)
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = {SHIPPED.name: run_variant(SHIPPED, sets)}
+    ablation_sets = tuple(s for s in sets if not args.ablation_sets or s.name in args.ablation_sets)
+    for variant in ABLATIONS if args.ablation else ():
+        print(variant.name, flush=True)
+        results[variant.name] = run_variant(variant, ablation_sets)
+    (RESULTS / "quality.json").write_text(json.dumps(results, indent=2), "utf-8")
+    (RESULTS / "quality.md").write_text(markdown(results, sets), "utf-8")
+    print(f"wrote {RESULTS / 'quality.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Alias expansion: other names of the same actor are searched too, and said so."""
+
+import pytest
+
+from search.aliases import expand_aliases, load_aliases, parse_aliases
+from search.query import parse
+
+
+def ids(results):
+    return {hit.id for hit in results.hits}
+
+
+def test_shipped_list_covers_the_main_actors():
+    table = load_aliases()
+    assert len(table) >= 40
+    for name in ["داعش", "قسد", "الحوثيون", "هيئة تحرير الشام", "الحشد الشعبي", "YPG"]:
+        assert expand_aliases(parse(name), table).expanded, name
+
+
+def test_file_format_comments_and_word_forms():
+    table = parse_aliases("# actors\n\nداعش | تنظيم الدولة | ISIS\nسطر بلا بديل\n")
+    assert len(table) == 1
+    # Matched by analyzed terms: another word form or spelling of a name still matches.
+    expanded = expand_aliases(parse("تمويل لداعش OR تمويل التنظيم الدولة"), table).expanded
+    assert "داعش" in expanded or "ISIS" in expanded
+
+
+def test_multiword_name_in_a_query_is_found():
+    parsed = expand_aliases(parse("تجنيد قوات سوريا الديمقراطية للأطفال"), load_aliases())
+    assert "قسد" in parsed.expanded
+    assert [c.text for c in parsed.groups[0]][1] == "قوات سوريا الديمقراطية"
+
+
+def test_excluded_words_are_not_expanded():
+    assert expand_aliases(parse("الرقة -داعش"), load_aliases()).expanded == ("Raqqa",)
+
+
+def test_search_finds_articles_using_another_name(searcher):
+    results = searcher.search("الدولة الإسلامية")
+    assert {"isis-finance-1", "isis-finance-2"} <= ids(results)
+    assert "داعش" in results.expanded
+    hit = next(h for h in results.hits if h.id == "isis-finance-1")
+    assert "داعش" in hit.matched and "<mark>داعش</mark>" in hit.title_html
+    # The article that uses the name typed ranks first.
+    assert results.hits[0].id == "isis-finance-2"
+    plain = searcher.search("الدولة الإسلامية", aliases=False)
+    assert plain.expanded == () and ids(plain) == {"isis-finance-2"}
+
+
+@pytest.mark.parametrize(("query", "article"), [("قسد", "fighters-1"), ("أنصار الله", "houthi-1")])
+def test_actor_names(searcher, query, article):
+    assert article in ids(searcher.search(query))
+
+
+def test_aliases_never_outrank_the_name_typed(searcher):
+    results = searcher.search("قوات سوريا الديمقراطية")
+    assert results.hits[0].id == "fighters-1"
