@@ -89,3 +89,12 @@ def test_missing_index_is_a_503_page_naming_the_fix(tmp_path):
     response = client.get("/", query_string={"q": "داعش"})
     assert response.status_code == 503 and "naba index" in response.get_data(as_text=True)
     assert client.get("/api/search", query_string={"q": "داعش"}).status_code == 503
+
+
+def test_alias_expansion_is_shown_and_can_be_switched_off(client):
+    page = client.get("/", query_string={"q": "الدولة الإسلامية"}).get_data(as_text=True)
+    assert "بحثنا أيضًا عن" in page and "داعش" in page and "aliases=0" in page
+    data = client.get(
+        "/api/search", query_string={"q": "الدولة الإسلامية", "aliases": "0"}
+    ).get_json()
+    assert data["expanded"] == [] and [hit["id"] for hit in data["hits"]] == ["isis-finance-2"]
