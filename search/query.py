@@ -58,6 +58,19 @@ class ParsedQuery:
         return frozenset(terms)
 
     @property
+    def alias_only_terms(self) -> frozenset[str]:
+        """Terms that come only from multi-word alias names, not from the words typed."""
+        typed = {term for clause in self.positive_clauses for term in clause.terms}
+        from_aliases = {
+            term
+            for clause in self.positive_clauses
+            for _, alternative in clause.alternatives
+            if len(alternative) > 1
+            for term in alternative
+        }
+        return frozenset(from_aliases - typed)
+
+    @property
     def expanded(self) -> tuple[str, ...]:
         """Alias names added to the query."""
         names = (name for clause in self.positive_clauses for name, _ in clause.alternatives)

@@ -153,17 +153,21 @@ class Searcher:
         )
 
     def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
-        """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
+        """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made.
+
+        Words are marked when they match a name typed, or an alias of it that the article
+        contains as a whole (not a lone word of a longer alias, such as الدولة).
+        """
         title, body = fields.get("title", ""), fields.get("body", "")
-        body_matches = find_matches(body, terms)
-        found = {m.term for m in body_matches} | {m.term for m in find_matches(title, terms)}
+        found = {m.term for m in find_matches(f"{title}\n{body}", terms)}
         matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
-        matched += [
-            name
-            for clause in parsed.positive_clauses
-            for name, alias_terms in clause.alternatives
-            if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms)
-        ]
+        marked = set(terms) - parsed.alias_only_terms
+        for clause in parsed.positive_clauses:
+            for name, alias_terms in clause.alternatives:
+                if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
+                    matched.append(name)
+                    marked.update(alias_terms)
+        body_matches = find_matches(body, marked)
         return Hit(
             id=fields["id"],
             title=title,
@@ -173,7 +177,7 @@ class Searcher:
             category=fields.get("category", ""),
             author=fields.get("author", ""),
             score=round(float(score), 4),
-            title_html=highlight(title, terms),
+            title_html=highlight(title, marked),
             snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
             matched=tuple(dict.fromkeys(matched)),
         )

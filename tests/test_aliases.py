@@ -4,6 +4,7 @@ import pytest
 
 from search.aliases import expand_aliases, load_aliases, parse_aliases
 from search.query import parse
+from tests.conftest import SEED_ID
 
 
 def ids(results):
@@ -55,3 +56,12 @@ def test_actor_names(searcher, query, article):
 def test_aliases_never_outrank_the_name_typed(searcher):
     results = searcher.search("قوات سوريا الديمقراطية")
     assert results.hits[0].id == "fighters-1"
+
+
+def test_a_lone_word_of_a_longer_alias_is_not_marked(searcher):
+    hit = next(h for h in searcher.search("داعش تمويل").hits if h.id == SEED_ID)
+    # "تنظيم الدولة" and "الدولة الإسلامية في العراق والشام" are aliases of داعش, but the
+    # article's الدولي and العراق are not ISIS: only داعش and التمويل are marked.
+    assert "<mark>داعش</mark>" in hit.title_html and "<mark>التمويل</mark>" in hit.title_html
+    assert "<mark>الدولي</mark>" not in hit.title_html
+    assert "<mark>العراق</mark>" not in hit.snippet_html
