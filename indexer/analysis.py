@@ -139,30 +139,30 @@ class ArabicNormalizer(Filter):
             yield token
 
 
-class ArabicStemmer(Filter):
-    """Light-stem each normalized token (skipped for Whoosh's unstemmed spelling words)."""
+class _TokenMap(Filter):
+    """A filter that rewrites each token's text with one pure function (``transform``)."""
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        transform = self.transform
+        for token in tokens:
+            token.text = transform(token.text)
+            yield token
+
+
+class ArabicStemmer(_TokenMap):
+    """Light-stem each normalized token, then fold ة → ه."""
 
     is_morph = True
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            token.text = index_term(token.text)
-            yield token
+    transform = staticmethod(index_term)
 
 
-class ExactForm(Filter):
+class ExactForm(_TokenMap):
     """Fold ة → ه on the unstemmed normal form: the exact-form field keeps word forms apart."""
 
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        for token in tokens:
-            token.text = fold_teh_marbuta(token.text)
-            yield token
+    transform = staticmethod(fold_teh_marbuta)
 
 
 def exact_analyzer():  # -> whoosh CompositeAnalyzer
