@@ -151,6 +151,8 @@ SEARCHER_SETTINGS = (
     "bm25_b",
     "proximity_boost",
     "proximity_slop",
+    "lead_boost",
+    "exact_boost",
 )
 
 

@@ -29,3 +29,17 @@ def test_config_toml_documents_every_setting_with_its_default():
         if name not in ("index", "sources"):
             assert getattr(loaded, name) == getattr(defaults, name), name
     assert loaded.index == ROOT / "index" and loaded.sources == (ROOT / "seeds",)
+
+
+def test_every_searcher_option_is_a_setting_passed_through():
+    import inspect
+
+    from naba.config import SEARCHER_SETTINGS
+    from search import Searcher
+
+    accepted = set(inspect.signature(Searcher).parameters) - {"index_dir"}
+    assert set(SEARCHER_SETTINGS) == accepted
+    for name in SEARCHER_SETTINGS:
+        default = inspect.signature(Searcher).parameters[name].default
+        if name != "aliases_file":
+            assert getattr(Config(), name) == default, name
