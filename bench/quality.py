@@ -81,7 +81,7 @@ ABLATIONS = (
     Variant("no lead bonus", {"lead_boost": 0.0}),
     Variant("lead bonus 0.3", {"lead_boost": 0.3}),
     Variant("no alias expansion", {"alias_weight": 0.0}),
-    Variant("any word for every query (pure OR)", {"all_words_up_to": 0}),
+    Variant("two-word queries need both words (all_words_up_to 2)", {"all_words_up_to": 2}),
     Variant("every word required, OR fallback", {"all_words_up_to": 1000}),
     Variant("BM25 k1 = 1.2 (Lucene's)", {"bm25_k1": 1.2}),
     Variant("title boost 2", {"title_boost": 2.0}),

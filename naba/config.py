@@ -43,7 +43,7 @@ class Config:
     title_boost: float = _setting(1.0, "How much more a word in the title counts than in the body.")
     snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")
     all_words_up_to: int = _setting(
-        2,
+        0,
         "Queries of up to this many words must match them all (falling back to any word when "
         "no article has them all); longer queries match any word, ranked.",
     )

@@ -143,6 +143,7 @@ def to_whoosh(
     *,
     conjunction: bool,
     title_boost: float,
+    literal_phrases: bool = True,
     proximity_boost: float = 0.0,
     proximity_slop: int = 3,
     exact_boost: float = 0.0,
@@ -156,7 +157,9 @@ def to_whoosh(
     alternatives = []
     for group in parsed.groups:
         fields = _Fields(title_boost, lead_boost, exact_boost)
-        wanted = [_clause_query(c, fields, conjunction) for c in group if not c.exclude]
+        wanted = [
+            _clause_query(c, fields, conjunction, literal_phrases) for c in group if not c.exclude
+        ]
         unwanted = [_clause_query(c, _Fields(), True) for c in group if c.exclude]
         combined: wq.Query = wq.And(wanted) if conjunction else wq.Or(wanted)
         nearby = _proximity(group, proximity_boost, proximity_slop) if proximity_boost else []
@@ -186,9 +189,12 @@ class _Fields:
     exact: float = 0.0
 
 
-def _clause_query(clause: Clause, fields: _Fields, strict: bool) -> wq.Query:
-    own = _terms_query(clause.terms, clause.phrase, fields, 1.0, strict)
-    if fields.exact and clause.exact and not (strict and clause.phrase):
+def _clause_query(
+    clause: Clause, fields: _Fields, strict: bool, literal_phrases: bool = True
+) -> wq.Query:
+    phrase = clause.phrase and literal_phrases
+    own = _terms_query(clause.terms, phrase, fields, 1.0, strict or phrase)
+    if fields.exact and clause.exact and not phrase:
         # Never required: articles using the query's own word forms rank a little higher.
         bonus = [wq.Term("exact", form, boost=fields.exact) for form in clause.exact]
         own = wq.AndMaybe(own, wq.Or(bonus)) if strict else wq.Or([own, *bonus])
@@ -204,9 +210,10 @@ def _terms_query(
 ) -> wq.Query:
     """Terms on title, body (and lead): one term, a phrase, or every term.
 
-    When not ``strict`` (the query is matched by any of its words) a phrase counts as its
-    words: in long queries quotes mostly mark reported speech, and requiring or rewarding
-    the exact phrase measured worse than taking the words (see bench/results/quality.md).
+    When not ``strict`` (any of the query's words may match) a phrase counts as its words:
+    the caller decides, because in long queries quotes mostly mark reported speech, and
+    requiring or rewarding the exact phrase measured worse than taking the words
+    (see bench/results/quality-tuning.md).
     """
     if len(terms) == 1:
         term = terms[0]

@@ -22,6 +22,7 @@ from search.scoring import LuceneBM25
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+SHORT_QUERY_WORDS = 2
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Searcher:
         *,
         title_boost: float = 1.0,
         snippet_chars: int = 240,
-        all_words_up_to: int = 2,
+        all_words_up_to: int = 0,
         bm25_k1: float = 0.9,
         bm25_b: float = 0.75,
         proximity_boost: float = 0.0,
@@ -148,8 +149,14 @@ class Searcher:
         )
 
     def _query(self, parsed: ParsedQuery, conjunction: bool):
+        # Quotes in a short query ask for a phrase; in a long one (a pasted headline) they
+        # mostly mark reported speech, and its words rank better on their own.
         return to_whoosh(
-            parsed, conjunction=conjunction, title_boost=self.title_boost, **self._query_options
+            parsed,
+            conjunction=conjunction,
+            literal_phrases=conjunction or _longest_group(parsed) <= SHORT_QUERY_WORDS,
+            title_boost=self.title_boost,
+            **self._query_options,
         )
 
     def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
