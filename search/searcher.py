@@ -15,7 +15,7 @@ from indexer.schema import SCHEMA_VERSION
 from indexer.store import current_generation, read_meta
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases
 from search.errors import IndexUnavailableError, QueryError
-from search.highlight import find_matches, highlight, snippet
+from search.highlight import find_matches, mark, snippet
 from search.query import ParsedQuery, parse, to_whoosh
 from search.results import Hit, SearchResults
 from search.scoring import LuceneBM25
@@ -166,7 +166,8 @@ class Searcher:
         contains as a whole (not a lone word of a longer alias, such as الدولة).
         """
         title, body = fields.get("title", ""), fields.get("body", "")
-        found = {m.term for m in find_matches(f"{title}\n{body}", terms)}
+        title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
+        found = {m.term for m in title_matches} | {m.term for m in body_matches}
         matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
         marked = set(terms) - parsed.alias_only_terms
         for clause in parsed.positive_clauses:
@@ -174,7 +175,8 @@ class Searcher:
                 if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
                     matched.append(name)
                     marked.update(alias_terms)
-        body_matches = find_matches(body, marked)
+        title_matches = [m for m in title_matches if m.term in marked]
+        body_matches = [m for m in body_matches if m.term in marked]
         return Hit(
             id=fields["id"],
             title=title,
@@ -184,7 +186,7 @@ class Searcher:
             category=fields.get("category", ""),
             author=fields.get("author", ""),
             score=round(float(score), 4),
-            title_html=highlight(title, marked),
+            title_html=mark(title, title_matches),
             snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
             matched=tuple(dict.fromkeys(matched)),
         )
