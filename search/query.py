@@ -201,7 +201,8 @@ def _clause_query(
     if not clause.alternatives:
         return own
     weight = clause.alternative_weight
-    others = [_terms_query(terms, True, fields, weight, strict) for _, terms in clause.alternatives]
+    # An alias name is always a phrase: "تنظيم الدولة" is not تنظيم and الدولي apart.
+    others = [_terms_query(terms, True, fields, weight, True) for _, terms in clause.alternatives]
     return wq.Or([own, *others])
 
 

@@ -66,3 +66,11 @@ def test_a_lone_word_of_a_longer_alias_is_not_marked(searcher):
     assert "<mark>داعش</mark>" in hit.title_html and "<mark>التمويل</mark>" in hit.title_html
     assert "<mark>الدولي</mark>" not in hit.title_html
     assert "<mark>العراق</mark>" not in hit.snippet_html
+
+
+def test_alias_names_are_searched_as_phrases_even_in_ranked_queries():
+    from search.query import to_whoosh
+
+    parsed = expand_aliases(parse("داعش"), load_aliases())
+    text = str(to_whoosh(parsed, conjunction=False, title_boost=1.0))
+    assert 'body:"تنظيم دول"' in text
