@@ -140,6 +140,15 @@ def _searcher(config: Config) -> Searcher:
 @index_option
 @click.option("--page", type=click.IntRange(min=1), default=1, help="Page of results.")
 @click.option("--per-page", type=click.IntRange(1, 100), help="Results per page.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
+@click.option(
+    "--sort",
+    type=click.Choice(["relevance", "newest", "oldest"]),
+    default="relevance",
+    help="Order of the results.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--queries",
@@ -159,6 +168,10 @@ def search_command(
     index_dir: Path | None,
     page: int,
     per_page: int | None,
+    sources: tuple[str, ...],
+    date_from: str,
+    date_to: str,
+    sort: str,
     as_json: bool,
     queries: Path | None,
     run_file: Path | None,
@@ -168,6 +181,7 @@ def search_command(
     Quote phrases ("قصف الغوطة"), exclude words with -word, join alternatives with OR.
 
     Examples: naba search "داعش تمويل" --json;
+    naba search "قصف الغوطة" --source BBC --from 2018-02 --to 2018-03 --sort newest;
     naba search --queries queries.tsv --run run.txt
     """
     config = _config(ctx, index=index_dir, per_page=per_page)
@@ -181,7 +195,15 @@ def search_command(
         raise click.UsageError('give a QUERY, for example: naba search "داعش تمويل"')
     with _searcher(config) as searcher:
         try:
-            results = searcher.search(query, page=page, per_page=config.per_page)
+            results = searcher.search(
+                query,
+                page=page,
+                per_page=config.per_page,
+                sources=sources,
+                date_from=date_from,
+                date_to=date_to,
+                sort=sort,
+            )
         except SearchError as error:
             raise click.ClickException(str(error)) from error
     if as_json:
@@ -199,6 +221,8 @@ def _print_results(results) -> None:
         f"{_plural(results.total, 'article')} ({results.took_ms:.0f} ms), page {results.page} of "
         f"{results.pages}"
     )
+    if results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):
         meta = " · ".join(part for part in (hit.date, hit.source, hit.id) if part)
         click.echo()

@@ -1,14 +1,18 @@
 """Searching a naba index from Python: ``from search import Searcher``."""
 
-from search.errors import IndexUnavailableError, QueryError, SearchError
-from search.results import Hit, SearchResults
+from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryError, SearchError
+from search.results import Document, Export, Hit, SearchResults, SourceCount
 from search.searcher import Searcher
 
 __all__ = [
+    "Document",
+    "DocumentNotFoundError",
+    "Export",
     "Hit",
     "IndexUnavailableError",
     "QueryError",
     "SearchError",
     "SearchResults",
+    "SourceCount",
     "Searcher",
 ]

@@ -13,3 +13,7 @@ class QueryError(SearchError):
 
 class IndexUnavailableError(SearchError):
     """The index is missing, from an older naba, or damaged."""
+
+
+class DocumentNotFoundError(SearchError):
+    """No article in the index has the id asked for."""

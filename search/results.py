@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+
+from search.facets import TimeSeries
+from search.filters import Filters
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,14 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class SourceCount:
+    """How many hits one source has (within the query and the date range)."""
+
+    source: str
+    count: int
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """A page of results and what was searched for."""
 
@@ -37,6 +48,11 @@ class SearchResults:
     expanded: tuple[str, ...]  # alias names added to the query
     relaxed: bool  # True when no article had every word and articles with some are shown
     took_ms: float
+    sort: str = "relevance"
+    filters: Filters = field(default_factory=Filters)
+    sources: tuple[SourceCount, ...] = ()  # hits per source, before the source filter
+    series: TimeSeries = field(default_factory=lambda: TimeSeries("day", (), 0))
+    suggestion: str | None = None  # the query with likely misspellings corrected
 
     @property
     def pages(self) -> int:
@@ -55,3 +71,38 @@ class SearchResults:
         data = asdict(self)
         data["pages"] = self.pages
         return data
+
+
+@dataclass(frozen=True)
+class Document:
+    """One whole article, with every match of the query marked in its title and paragraphs."""
+
+    id: str
+    title: str
+    date: str
+    source: str
+    url: str
+    category: str
+    author: str
+    title_html: str
+    paragraphs_html: tuple[str, ...]  # escaped HTML whose only markup is <mark>
+    matched: tuple[str, ...]
+    marks: int  # how many words are marked
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON output."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Export:
+    """Every hit of a search, up to ``limit``, without snippets."""
+
+    query: str
+    total: int
+    limit: int
+    hits: tuple[Hit, ...]
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON output."""
+        return asdict(self)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,14 +15,18 @@ from indexer.analysis import analysis_fingerprint, analyze
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import current_generation, read_meta
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases
-from search.errors import IndexUnavailableError, QueryError
+from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryError
+from search.facets import INTERVALS, source_counts, time_series
+from search.filters import Filters, check_sort, make_filters
 from search.highlight import find_matches, mark, snippet
 from search.query import ParsedQuery, parse, to_whoosh
-from search.results import Hit, SearchResults
+from search.results import Document, Export, Hit, SearchResults, SourceCount
 from search.scoring import LuceneBM25
+from search.spelling import suggest
 
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
+EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
 SHORT_QUERY_WORDS = 2
 
 
@@ -31,9 +36,41 @@ class _View:
 
     generation: Path
     searcher: WhooshSearcher
+    _columns: _Columns | None = None
 
     def current(self, generation: Path) -> bool:
         return self.generation == generation and self.searcher.up_to_date()
+
+    def columns(self) -> _Columns:
+        """Each article's date and source, read once per view for filters and facets."""
+        if self._columns is None:
+            self._columns = _Columns(self.searcher.reader())
+        return self._columns
+
+
+class _Columns:
+    """The date and source of every document number, as plain lists."""
+
+    def __init__(self, reader) -> None:
+        self.dates: list[str] = list(reader.column_reader("date"))
+        self.sources: list[str] = list(reader.column_reader("source"))
+        self.known_sources = frozenset(self.sources) - {""}
+
+
+@dataclass(frozen=True)
+class _Request:
+    parsed: ParsedQuery
+    filters: Filters
+    sort: str
+
+
+@dataclass
+class _Selection:
+    query: object  # the Whoosh query that matched
+    docs: list[int]
+    filtered: bool
+    relaxed: bool
+    sources: tuple[SourceCount, ...]
 
 
 class Searcher:
@@ -99,54 +136,197 @@ class Searcher:
         """Number of articles in the live index."""
         return self._view().searcher.doc_count()
 
+    def sources(self) -> tuple[str, ...]:
+        """Every source named in the index, in alphabetical order."""
+        return tuple(sorted(self._view().columns().known_sources))
+
     def search(
         self,
         query: str,
         page: int = 1,
         per_page: int = 10,
         *,
+        sources: Sequence[str] = (),
+        date_from: str = "",
+        date_to: str = "",
+        sort: str = "relevance",
+        interval: str = "auto",
         aliases: bool = True,
         highlight: bool = True,
     ) -> SearchResults:
         """Rank the articles matching ``query`` and return one page of highlighted hits.
 
+        ``sources`` and ``date_from``/``date_to`` (YYYY-MM-DD, YYYY-MM or YYYY) filter the
+        hits; ``sort`` is relevance, newest or oldest. The results also count hits per
+        source (before the source filter) and per ``interval`` (auto, day, week, month),
+        and suggest a spelling when a query word looks misspelled.
         ``aliases=False`` searches only the names typed (no alias expansion);
         ``highlight=False`` skips titles' marks, snippets and ``matched`` (for evaluation runs).
 
-        Raises QueryError for a query with nothing to search for or out-of-range paging,
-        IndexUnavailableError when the index cannot be opened.
+        Raises QueryError for a query with nothing to search for, an unknown source, a bad
+        date, sort or interval, or out-of-range paging; IndexUnavailableError when the
+        index cannot be opened.
         """
         started = time.perf_counter()
         _check_paging(page, per_page)
-        parsed = parse(query)
-        if aliases and self.alias_weight > 0:
-            parsed = expand_aliases(parsed, self.aliases, self.alias_weight)
-        searcher = self._view().searcher
-        limit = page * per_page
-        words = _longest_group(parsed)
-        every_word = words <= self.all_words_up_to
-        results = searcher.search(self._query(parsed, every_word), limit=limit)
-        relaxed = False
-        if results.is_empty() and every_word and words > 1:
-            results = searcher.search(self._query(parsed, False), limit=limit)
-            relaxed = True
-        terms = parsed.positive_terms
+        if interval not in INTERVALS:
+            raise QueryError(f"interval must be one of {', '.join(INTERVALS)}")
+        view = self._view()
+        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        selection = self._select(view, request)
+        ranked = self._rank(view, selection, request.sort, (page - 1) * per_page, page * per_page)
+        terms = request.parsed.positive_terms if highlight else frozenset()
         hits = tuple(
-            self._hit(hit.fields(), hit.score, parsed, terms if highlight else frozenset())
-            for hit in results[(page - 1) * per_page : limit]
+            self._hit(view.searcher.stored_fields(docnum), score, request.parsed, terms)
+            for docnum, score in ranked
         )
+        dates = view.columns().dates
         return SearchResults(
             query=query,
-            total=len(results),
+            total=len(selection.docs),
             page=page,
             per_page=per_page,
             hits=hits,
-            terms=tuple(sorted(terms)),
-            ignored=parsed.ignored,
-            expanded=parsed.expanded,
-            relaxed=relaxed,
+            terms=tuple(sorted(request.parsed.positive_terms)),
+            ignored=request.parsed.ignored,
+            expanded=request.parsed.expanded,
+            relaxed=selection.relaxed,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+            sort=request.sort,
+            filters=request.filters,
+            sources=selection.sources,
+            series=time_series((dates[docnum] for docnum in selection.docs), interval),
+            suggestion=suggest(query, view.searcher.reader()) if highlight else None,
         )
+
+    def export(
+        self,
+        query: str,
+        *,
+        sources: Sequence[str] = (),
+        date_from: str = "",
+        date_to: str = "",
+        sort: str = "relevance",
+        aliases: bool = True,
+        limit: int = EXPORT_LIMIT,
+    ) -> Export:
+        """Every hit of a search (up to ``limit``, at most EXPORT_LIMIT), without snippets."""
+        if not 1 <= limit <= EXPORT_LIMIT:
+            raise QueryError(f"an export holds between 1 and {EXPORT_LIMIT:,} articles")
+        view = self._view()
+        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        selection = self._select(view, request)
+        ranked = self._rank(view, selection, request.sort, 0, limit)
+        hits = tuple(
+            self._hit(view.searcher.stored_fields(docnum), score, request.parsed, frozenset())
+            for docnum, score in ranked
+        )
+        return Export(query=query, total=len(selection.docs), limit=limit, hits=hits)
+
+    def document(self, doc_id: str, query: str = "", *, aliases: bool = True) -> Document:
+        """The whole article ``doc_id``, with the words matching ``query`` marked.
+
+        Raises DocumentNotFoundError when no article has that id. A query with nothing
+        to search for simply marks nothing.
+        """
+        searcher = self._view().searcher
+        docnum = searcher.document_number(id=doc_id) if doc_id else None
+        if docnum is None:
+            raise DocumentNotFoundError(f"no article with the id {doc_id[:100]!r}")
+        fields = searcher.stored_fields(docnum)
+        try:
+            parsed = self._parse(query, aliases) if query.strip() else None
+        except QueryError:
+            parsed = None
+        title, body = fields.get("title", ""), fields.get("body", "")
+        marked, matched = frozenset(), ()
+        if parsed is not None:
+            marked, matched = self._marked_terms(parsed, title, body)
+        title_matches = find_matches(title, marked)
+        paragraphs = [line for line in body.splitlines() if line.strip()]
+        paragraph_matches = [find_matches(line, marked) for line in paragraphs]
+        return Document(
+            id=fields["id"],
+            title=title,
+            date=fields.get("date", ""),
+            source=fields.get("source", ""),
+            url=fields.get("url", ""),
+            category=fields.get("category", ""),
+            author=fields.get("author", ""),
+            title_html=mark(title, title_matches),
+            paragraphs_html=tuple(
+                mark(line, found) for line, found in zip(paragraphs, paragraph_matches, strict=True)
+            ),
+            matched=matched,
+            marks=len(title_matches) + sum(map(len, paragraph_matches)),
+        )
+
+    def _parse(self, query: str, aliases: bool) -> ParsedQuery:
+        parsed = parse(query)
+        if aliases and self.alias_weight > 0:
+            parsed = expand_aliases(parsed, self.aliases, self.alias_weight)
+        return parsed
+
+    def _request(
+        self,
+        view: _View,
+        query: str,
+        sources: Sequence[str],
+        date_from: str,
+        date_to: str,
+        sort: str,
+        aliases: bool,
+    ) -> _Request:
+        filters = make_filters(tuple(sources), date_from, date_to)
+        unknown = [name for name in filters.sources if name not in view.columns().known_sources]
+        if unknown:
+            raise QueryError(f"no articles from the source {unknown[0][:100]!r} in this index")
+        return _Request(self._parse(query, aliases), filters, check_sort(sort))
+
+    def _select(self, view: _View, request: _Request) -> _Selection:
+        """Every matching article (as document numbers) after the filters, with source counts."""
+        parsed = request.parsed
+        every_word = _longest_group(parsed) <= self.all_words_up_to
+        query = self._query(parsed, every_word)
+        docs = list(view.searcher.docs_for_query(query))
+        relaxed = False
+        if not docs and every_word and _longest_group(parsed) > 1:
+            query = self._query(parsed, False)
+            docs = list(view.searcher.docs_for_query(query))
+            relaxed = True
+        columns, filters = view.columns(), request.filters
+        if filters.date_from or filters.date_to:
+            docs = [docnum for docnum in docs if filters.dated(columns.dates[docnum])]
+        counts = source_counts(columns.sources[docnum] for docnum in docs)
+        if filters.sources:
+            chosen = set(filters.sources)
+            docs = [docnum for docnum in docs if columns.sources[docnum] in chosen]
+        return _Selection(
+            query=query,
+            docs=docs,
+            filtered=bool(filters),
+            relaxed=relaxed,
+            sources=tuple(SourceCount(name, count) for name, count in counts),
+        )
+
+    def _rank(
+        self, view: _View, selection: _Selection, sort: str, start: int, stop: int
+    ) -> list[tuple[int, float]]:
+        """(document number, score) of the hits ranked ``start`` to ``stop`` (exclusive)."""
+        if not selection.docs or start >= len(selection.docs):
+            return []
+        if sort == "relevance":
+            keep = set(selection.docs) if selection.filtered else None
+            results = view.searcher.search(selection.query, limit=stop, filter=keep)
+            return [(hit.docnum, hit.score) for hit in results[start:stop]]
+        dates = view.columns().dates
+        newest = sort == "newest"
+        ordered = sorted(
+            selection.docs,
+            key=lambda docnum: (bool(dates[docnum]) == newest, dates[docnum], docnum),
+            reverse=newest,
+        )
+        return [(docnum, 0.0) for docnum in ordered[start:stop]]
 
     def _query(self, parsed: ParsedQuery, conjunction: bool):
         # Quotes in a short query ask for a phrase; in a long one (a pasted headline) they
@@ -160,23 +340,11 @@ class Searcher:
         )
 
     def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
-        """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made.
-
-        Words are marked when they match a name typed, or an alias of it that the article
-        contains as a whole (not a lone word of a longer alias, such as الدولة).
-        """
+        """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
         title, body = fields.get("title", ""), fields.get("body", "")
-        title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
-        found = {m.term for m in title_matches} | {m.term for m in body_matches}
-        matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
-        marked = set(terms) - parsed.alias_only_terms
-        for clause in parsed.positive_clauses:
-            for name, alias_terms in clause.alternatives:
-                if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
-                    matched.append(name)
-                    marked.update(alias_terms)
-        title_matches = [m for m in title_matches if m.term in marked]
-        body_matches = [m for m in body_matches if m.term in marked]
+        marked, matched = self._marked_terms(parsed, title, body) if terms else (frozenset(), ())
+        title_matches = find_matches(title, marked)
+        body_matches = find_matches(body, marked)
         return Hit(
             id=fields["id"],
             title=title,
@@ -188,8 +356,28 @@ class Searcher:
             score=round(float(score), 4),
             title_html=mark(title, title_matches),
             snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
-            matched=tuple(dict.fromkeys(matched)),
+            matched=matched,
         )
+
+    def _marked_terms(
+        self, parsed: ParsedQuery, title: str, body: str
+    ) -> tuple[frozenset[str], tuple[str, ...]]:
+        """The terms to mark in an article and the query words (or alias names) it matched.
+
+        Words are marked when they match a name typed, or an alias of it that the article
+        contains as a whole (not a lone word of a longer alias, such as الدولة).
+        """
+        terms = parsed.positive_terms
+        found = {m.term for m in find_matches(title, terms)}
+        found |= {m.term for m in find_matches(body, terms)}
+        matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
+        marked = set(terms) - parsed.alias_only_terms
+        for clause in parsed.positive_clauses:
+            for name, alias_terms in clause.alternatives:
+                if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
+                    matched.append(name)
+                    marked.update(alias_terms)
+        return frozenset(marked), tuple(dict.fromkeys(matched))
 
     def _view(self) -> _View:
         generation = current_generation(self.index_dir)

@@ -1,18 +1,14 @@
 """The naba command, run through click's CliRunner and as a real process."""
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
-import pytest
-
 from naba.cli import cli
-from tests.conftest import ROOT, SEED_ID
+from tests.conftest import ROOT, SEED_ID, naba_server
 
 
 def run(runner, *args):
@@ -108,43 +104,15 @@ def test_python_dash_m_indexer(corpus_dir, tmp_path):
     assert "Indexed 1 article " in done.stdout
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_naba_serve_answers_over_http(index_dir):
-    port = _free_port()
-    env = {**os.environ, "NABA_INDEX": str(index_dir)}
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from naba.cli import main; main()", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/?q=" + urllib.parse.quote("داعش تمويل")
-        page = _fetch(url, server)
+    with naba_server(index_dir) as (base, server):
+        url = f"{base}/?q=" + urllib.parse.quote("داعش تمويل")
+        with urllib.request.urlopen(url, timeout=10) as response:
+            page = response.read().decode("utf-8")
         assert "<mark>التمويل</mark>" in page and 'dir="rtl"' in page
-    finally:
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "waitress" in output.lower() or "serving" in output.lower()
-
-
-def _fetch(url: str, server: subprocess.Popen, wait: float = 15.0) -> str:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode("utf-8")
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("naba serve did not answer")
-            time.sleep(0.2)
 
 
 def test_every_command_has_help_and_is_in_the_readme(runner):
@@ -154,3 +122,17 @@ def test_every_command_has_help_and_is_in_the_readme(runner):
         assert result.exit_code == 0 and "Example" in result.output, name
         assert f"naba {name}" in readme, name
     assert Path(ROOT / "config.toml").exists()
+
+
+def test_search_filters_and_order_on_the_command_line(runner, index_dir):
+    result = run(
+        runner, "search", "داعش OR الغوطة", "--index", index_dir, "--json",
+        "--source", "BBC", "--source", "France24", "--sort", "newest",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)["hits"]
+    assert [hit["id"] for hit in hits] == ["isis-finance-2", "ghouta-1"]
+    result = run(runner, "search", "داعش", "--index", index_dir, "--from", "2018-13")
+    assert result.exit_code != 0 and "not a date" in result.output
+    result = run(runner, "search", "التمويا", "--index", index_dir)
+    assert "Did you mean: التمويل" in result.output

@@ -1,8 +1,12 @@
 """The web page and its JSON twin, through Flask's test client over a real index."""
 
+import csv
+import io
+
 import pytest
 
 from naba.config import Config
+from tests.conftest import SEED_ID
 from web import create_app
 
 
@@ -99,3 +103,117 @@ def test_alias_expansion_is_shown_and_can_be_switched_off(client):
     ).get_json()
     assert data["expanded"] == [] and data["hits"][0]["id"] == "isis-finance-2"
     assert all("داعش" not in hit["matched"] for hit in data["hits"])
+
+
+BROAD = "داعش OR الغوطة OR الحوثيون"
+
+
+def page_of(client, **params) -> str:
+    response = client.get("/", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def test_source_facets_show_counts_and_the_filter_is_in_the_url(client):
+    page = page_of(client, q=BROAD, source="BBC")
+    assert 'value="BBC" checked' in page and 'value="CNN">' in page
+    assert page.count('class="hit"') == 1 and "isis-finance-2" in page
+    # Every link of the page (paging, document, export, chart) keeps the filter.
+    assert "/doc/isis-finance-2?q=" in page and "source=BBC" in page
+    assert "/export.csv?q=" in page and "إزالة عوامل التصفية" in page
+
+
+def test_date_filter_and_sort_round_trip_through_the_form(client):
+    page = page_of(client, q=BROAD, **{"from": "2018-03", "to": "2018-03"}, sort="oldest")
+    assert 'name="from" value="2018-03-01"' in page and 'name="to" value="2018-03-31"' in page
+    assert '<option value="oldest" selected>' in page
+    first, second = page.index("isis-finance-1"), page.index("ghouta-2")
+    assert first < second and page.count('class="hit"') == 2
+
+
+def test_the_time_chart_is_inline_svg_with_a_bar_per_period(client):
+    page = page_of(client, q=BROAD, interval="month")
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    assert chart.count("<rect") == 5  # Feb, Mar, May, Jun, Sep; empty months draw no bar
+    assert "from=2018-03-01&amp;to=2018-03-31" in chart  # a bar narrows the search to its month
+    assert "<title>2018-03-01 – 2018-03-31: 2</title>" in chart
+    assert "<table>" in page  # the same figures for screen readers
+
+
+def test_did_you_mean_links_to_the_corrected_query(client):
+    page = page_of(client, q="قصف الغوطا")
+    assert "هل تقصد" in page and "<bdi>قصف الغوطة</bdi>" in page
+    data = client.get("/api/search", query_string={"q": "قصف الغوطا"}).get_json()
+    assert data["suggestion"] == "قصف الغوطة"
+
+
+def test_api_search_carries_facets_series_and_filters(client):
+    data = client.get(
+        "/api/search", query_string={"q": BROAD, "source": ["BBC", "CNN"], "sort": "newest"}
+    ).get_json()
+    assert [hit["id"] for hit in data["hits"]] == ["houthi-1", "isis-finance-2"]
+    assert {"source": "France24", "count": 1} in data["sources"]
+    assert data["filters"]["sources"] == ["BBC", "CNN"] and data["sort"] == "newest"
+    assert sum(bucket["count"] for bucket in data["series"]["buckets"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"source": "Nowhere"}, "Nowhere"),
+        ({"from": "2018-02-30"}, "not a date"),
+        ({"to": "<script>"}, "not a date"),
+        ({"sort": "random"}, "sort"),
+        ({"interval": "1"}, "interval"),
+    ],
+)
+def test_bad_filters_are_400_with_the_reason(client, params, message):
+    response = client.get("/api/search", query_string={"q": "داعش", **params})
+    assert response.status_code == 400 and message in response.get_json()["error"]
+    page = client.get("/", query_string={"q": "داعش", **params})
+    assert page.status_code == 400 and "<script>" not in page.get_data(as_text=True)
+
+
+def test_document_page_marks_matches_and_leads_back_to_the_results(client):
+    page = client.get(f"/doc/{SEED_ID}", query_string={"q": "داعش تمويل", "source": "X"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<mark>التمويل</mark>" in text
+    assert "العودة إلى النتائج" in text and "source=X" in text
+    data = client.get(f"/api/doc/{SEED_ID}", query_string={"q": "داعش"}).get_json()
+    assert data["id"] == SEED_ID and data["marks"] >= 1 and data["matched"] == ["داعش"]
+
+
+def test_unknown_document_is_a_404_in_both_forms(client):
+    assert client.get("/doc/no-such-id").status_code == 404
+    response = client.get("/api/doc/..%2F..%2Fetc%2Fpasswd")
+    assert response.status_code == 404 and "error" in response.get_json()
+
+
+def test_hostile_document_is_shown_as_text(client):
+    text = client.get("/doc/hostile-1", query_string={"q": "داعش"}).get_data(as_text=True)
+    assert "<script" not in text and "<img" not in text and 'href="javascript:' not in text
+
+
+def test_csv_export_has_every_hit_for_spreadsheets(client):
+    response = client.get("/export.csv", query_string={"q": BROAD, "sort": "oldest"})
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeffrank,id,date,source,title")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 1 + 7 and rows[1][1] == "ghouta-1"
+    assert any("<script>alert('x')</script>" in row[4] for row in rows)  # text, as written
+
+
+def test_csv_export_defuses_spreadsheet_formulas():
+    from web.views import _cell
+
+    assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("داعش") == "داعش"
+
+
+def test_json_export_and_its_limits(client):
+    data = client.get("/export.json", query_string={"q": BROAD, "limit": 2}).get_json()
+    assert data["total"] == 7 and len(data["hits"]) == 2 and data["limit"] == 2
+    for limit in ("0", "10001", "many"):
+        response = client.get("/export.json", query_string={"q": BROAD, "limit": limit})
+        assert response.status_code == 400 and response.get_json()["error"]
+    assert client.get("/export.csv").status_code == 400

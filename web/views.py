@@ -1,61 +1,144 @@
-"""Views: read the request, call ``search``, render the page or its JSON twin."""
+"""Views: read the request, call ``search``, render the page, its JSON twin or an export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+import csv
+import io
+import json
 
-from search import IndexUnavailableError, QueryError
-from search.searcher import MAX_PAGE, MAX_PER_PAGE
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+
+from search import DocumentNotFoundError, IndexUnavailableError, QueryError
+from search.searcher import EXPORT_LIMIT
 from web.app import error_response, searcher
+from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
+from web.params import SearchArgs
 
 bp = Blueprint("naba", __name__)
 
-
-def _int_arg(name: str, default: int, low: int, high: int) -> int:
-    """An integer parameter clamped to [low, high]; junk falls back to the default."""
-    try:
-        value = int(request.args.get(name, default))
-    except (TypeError, ValueError):
-        return default
-    return min(max(value, low), high)
+EXPORT_COLUMNS = ("rank", "id", "date", "source", "title", "url", "author", "category", "score")
 
 
-def _search_args() -> tuple[str, int, int, bool]:
-    config = current_app.config["NABA"]
-    query = request.args.get("q", "").strip()
-    page = _int_arg("page", 1, 1, MAX_PAGE)
-    per_page = _int_arg("per_page", config.per_page, 1, MAX_PER_PAGE)
-    aliases = request.args.get("aliases", "1") != "0"
-    return query, page, per_page, aliases
+def _args() -> SearchArgs:
+    return SearchArgs.read(request.args, current_app.config["NABA"].per_page)
+
+
+def _search(args: SearchArgs):
+    return searcher().search(
+        args.query, page=args.page, per_page=args.per_page, interval=args.interval,
+        **args.filters(),
+    )  # fmt: skip
 
 
 @bp.get("/")
 def index():
-    """The search page: a form, and results when a query was given."""
-    query, page, per_page, aliases = _search_args()
-    if not query:
-        return render_template("search.html", query="", results=None, message=None)
+    """The search page: a form, and results with facets, chart and paging when q is given."""
+    args = _args()
+    page: dict = {"args": args, "query": args.query, "message": None}
+    if not args.query:
+        return render_template("search.html", **page, results=None)
     try:
-        results = searcher().search(query, page=page, per_page=per_page, aliases=aliases)
+        results = _search(args)
     except QueryError as error:
-        return render_template("search.html", query=query, results=None, message=str(error)), 400
+        page["message"] = str(error)
+        return render_template("search.html", **page, results=None), 400
     except IndexUnavailableError as error:
         return error_response(503, str(error))
+    chart = {"bars": bars(results.series), "width": WIDTH, "height": HEIGHT, "baseline": BASELINE}
+    interval_name = INTERVAL_NAMES.get(results.series.interval, "")
     return render_template(
-        "search.html", query=query, results=results, message=None, aliases=aliases
+        "search.html",
+        **page,
+        results=results,
+        chart=chart,
+        interval_name=interval_name,
+        export_limit=EXPORT_LIMIT,
     )
 
 
 @bp.get("/api/search")
 def api_search():
-    """JSON twin of the search page: same parameters (q, page, per_page, aliases)."""
-    query, page, per_page, aliases = _search_args()
-    if not query:
+    """JSON twin of the search page: same parameters, same hits, facets, series, suggestion."""
+    args = _args()
+    if not args.query:
         return error_response(400, "the q parameter is required")
     try:
-        results = searcher().search(query, page=page, per_page=per_page, aliases=aliases)
+        return jsonify(_search(args).to_dict())
     except QueryError as error:
         return error_response(400, str(error))
     except IndexUnavailableError as error:
         return error_response(503, str(error))
-    return jsonify(results.to_dict())
+
+
+@bp.get("/doc/<path:doc_id>")
+def document(doc_id: str):
+    """One whole article with the query's matches marked, and a way back to the results."""
+    args = _args()
+    try:
+        doc = searcher().document(doc_id, args.query, aliases=args.aliases)
+    except DocumentNotFoundError:
+        return error_response(404, "لا توجد مقالة بهذا المعرّف في الفهرس.")
+    except IndexUnavailableError as error:
+        return error_response(503, str(error))
+    return render_template("document.html", doc=doc, args=args, query=args.query)
+
+
+@bp.get("/api/doc/<path:doc_id>")
+def api_document(doc_id: str):
+    """JSON twin of the document page."""
+    args = _args()
+    try:
+        return jsonify(searcher().document(doc_id, args.query, aliases=args.aliases).to_dict())
+    except DocumentNotFoundError as error:
+        return error_response(404, str(error))
+    except IndexUnavailableError as error:
+        return error_response(503, str(error))
+
+
+@bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.json", endpoint="export_json")
+def export():
+    """Every hit of the search (up to ``limit``, at most EXPORT_LIMIT) as CSV or JSON."""
+    args = _args()
+    as_csv = request.path.endswith(".csv")
+    if not args.query:
+        return error_response(400, "the q parameter is required")
+    try:
+        limit = int(request.args.get("limit", EXPORT_LIMIT))
+    except ValueError:
+        return error_response(400, "limit must be a whole number")
+    try:
+        exported = searcher().export(args.query, limit=limit, **args.filters())
+    except QueryError as error:
+        return error_response(400, str(error))
+    except IndexUnavailableError as error:
+        return error_response(503, str(error))
+    if as_csv:
+        return _download(_csv(exported.hits), "text/csv; charset=utf-8", "naba-export.csv")
+    text = json.dumps(exported.to_dict(), ensure_ascii=False, indent=1)
+    return _download(text, "application/json", "naba-export.json")
+
+
+def _download(text: str, mimetype: str, filename: str) -> Response:
+    response = Response(text, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _csv(hits) -> str:
+    """UTF-8 CSV with a byte-order mark (so spreadsheets read the Arabic right)."""
+    stream = io.StringIO()
+    stream.write("\ufeff")
+    writer = csv.writer(stream)
+    writer.writerow(EXPORT_COLUMNS)
+    for rank, hit in enumerate(hits, 1):
+        row = [rank, hit.id, hit.date, hit.source, hit.title, hit.url, hit.author, hit.category]
+        writer.writerow([_cell(value) for value in row] + [hit.score])
+    return stream.getvalue()
+
+
+def _cell(value: object) -> object:
+    """Defuse spreadsheet formulas: a text cell starting with = + - @ is read as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

@@ -1,0 +1,70 @@
+"""Result filters: which sources, which dates, and the order of the hits."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+
+from indexer.normalize import fold_letters
+from search.errors import QueryError
+
+SORTS = ("relevance", "newest", "oldest")
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict hits to some sources and to a date range (inclusive, YYYY-MM-DD)."""
+
+    sources: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def dated(self, date: str) -> bool:
+        """Whether an article's date lies in the range (undated ones do not, once one is set)."""
+        if not (self.date_from or self.date_to):
+            return True
+        return bool(date) and self.date_from <= date and (not self.date_to or date <= self.date_to)
+
+
+def make_filters(
+    sources: tuple[str, ...] | list[str] = (), date_from: str = "", date_to: str = ""
+) -> Filters:
+    """Checked filters: dates as YYYY, YYYY-MM or YYYY-MM-DD (Arabic-Indic digits too).
+
+    A month or year stands for its first day in ``date_from`` and its last in ``date_to``.
+    Raises QueryError naming the bad value.
+    """
+    start = parse_date(date_from, end=False) if date_from else ""
+    end = parse_date(date_to, end=True) if date_to else ""
+    if start and end and start > end:
+        raise QueryError(f"the date range is empty: {start} is after {end}")
+    chosen = tuple(dict.fromkeys(source.strip() for source in sources if source.strip()))
+    return Filters(chosen, start, end)
+
+
+def parse_date(text: str, *, end: bool) -> str:
+    """A YYYY-MM-DD date from a year, month or day; raises QueryError when it is not one."""
+    match = _DATE.fullmatch(fold_letters(text.strip()))
+    if not match:
+        raise QueryError(f"not a date: {text[:40]!r} (write YYYY-MM-DD, YYYY-MM or YYYY)")
+    year = int(match[1])
+    month = int(match[2] or (12 if end else 1))
+    if not 1 <= month <= 12 or year < 1:
+        raise QueryError(f"not a date: {text[:40]!r}")
+    last = calendar.monthrange(year, month)[1]
+    day = int(match[3] or (last if end else 1))
+    if not 1 <= day <= last:
+        raise QueryError(f"not a date: {text[:40]!r}")
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def check_sort(sort: str) -> str:
+    """The sort order, one of SORTS; raises QueryError otherwise."""
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+    return sort

@@ -1,0 +1,138 @@
+"""Filters, order, facets, the time series, spelling suggestions, documents and exports."""
+
+import pytest
+
+from search import DocumentNotFoundError, QueryError
+from search.facets import time_series
+from search.filters import parse_date
+from tests.conftest import SEED_ID
+
+BROAD = "داعش OR الغوطة OR الحوثيون"  # isis-finance-1/2, ghouta-1/2, houthi-1, hostile-1, seed
+
+
+def ids(results) -> list[str]:
+    return [hit.id for hit in results.hits]
+
+
+def test_source_filter_keeps_only_that_source_and_counts_every_source(searcher):
+    everything = searcher.search(BROAD)
+    only_bbc = searcher.search(BROAD, sources=["BBC"])
+    assert ids(only_bbc) == ["isis-finance-2"] and only_bbc.total == 1
+    # The counts beside the results ignore the source filter, so other sources can be added.
+    assert only_bbc.sources == everything.sources
+    counts = {item.source: item.count for item in everything.sources}
+    assert counts == {"AlArabiya": 1, "BBC": 1, "France24": 1, "SkyNews": 1, "CNN": 1, "Unknown": 1}
+
+
+def test_several_sources_are_either_of_them(searcher):
+    assert set(ids(searcher.search(BROAD, sources=["BBC", "CNN"]))) == {
+        "isis-finance-2",
+        "houthi-1",
+    }
+
+
+def test_date_range_is_inclusive_and_months_mean_whole_months(searcher):
+    march = searcher.search(BROAD, date_from="2018-03", date_to="2018-03")
+    assert set(ids(march)) == {"isis-finance-1", "ghouta-2"}
+    assert march.filters.date_from == "2018-03-01" and march.filters.date_to == "2018-03-31"
+    day = searcher.search(BROAD, date_from="2018-03-10", date_to="2018-03-10")
+    assert ids(day) == ["ghouta-2"]
+    # Undated articles (the seed) drop out once a range is set, and the facets follow.
+    assert SEED_ID not in ids(searcher.search(BROAD, date_from="2000"))
+    assert {item.source for item in march.sources} == {"AlArabiya", "SkyNews"}
+
+
+def test_arabic_indic_dates_are_read():
+    assert parse_date("٢٠١٨-٠٣", end=True) == "2018-03-31"
+    assert parse_date("2016-02", end=True) == "2016-02-29"
+    assert parse_date("2018", end=False) == "2018-01-01"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"sources": ["Nowhere"]}, "Nowhere"),
+        ({"date_from": "2018-13"}, "not a date"),
+        ({"date_to": "yesterday"}, "not a date"),
+        ({"date_from": "2018-05", "date_to": "2018-04"}, "empty"),
+        ({"sort": "random"}, "sort"),
+        ({"interval": "hour"}, "interval"),
+    ],
+)
+def test_bad_filters_are_clear_query_errors(searcher, options, message):
+    with pytest.raises(QueryError, match=message):
+        searcher.search("داعش", **options)
+
+
+def test_sort_by_date_newest_and_oldest_with_undated_last(searcher):
+    newest = searcher.search(BROAD, sort="newest", per_page=20)
+    dates = [hit.date for hit in newest.hits]
+    assert dates[:-1] == sorted(dates[:-1], reverse=True) and dates[0] == "2018-09-09"
+    assert newest.hits[-1].id == SEED_ID  # no date: last either way
+    oldest = searcher.search(BROAD, sort="oldest", per_page=20)
+    assert [hit.date for hit in oldest.hits][:2] == ["2018-02-20", "2018-03-02"]
+    assert oldest.hits[-1].id == SEED_ID
+    second = searcher.search(BROAD, sort="newest", per_page=2, page=2)
+    assert ids(second) == ids(newest)[2:4]
+
+
+def test_time_series_counts_hits_per_period_with_empty_periods(searcher):
+    series = searcher.search(BROAD, date_from="2018-03-01", date_to="2018-03-31").series
+    assert series.interval == "day"
+    assert series.buckets[0].start == "2018-03-02" and series.buckets[-1].start == "2018-03-10"
+    assert len(series.buckets) == 9 and sum(b.count for b in series.buckets) == 2
+    whole = searcher.search(BROAD).series
+    assert whole.undated == 1 and sum(b.count for b in whole.buckets) == 6
+    months = searcher.search(BROAD, interval="month").series
+    assert [b.start for b in months.buckets][:2] == ["2018-02-01", "2018-03-01"]
+    assert months.buckets[1].end == "2018-03-31" and months.buckets[1].count == 2
+
+
+def test_auto_interval_grows_with_the_span():
+    assert time_series(["2018-01-01", "2018-03-01"]).interval == "day"
+    weeks = time_series(["2018-01-03", "2018-10-01"])
+    assert weeks.interval == "week" and weeks.buckets[0].start == "2018-01-01"  # a Monday
+    assert time_series(["2015-07-01", "2018-10-01"]).interval == "month"
+    assert time_series(["", "junk"]).undated == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [
+        ("التمويا", "التمويل"),  # a wrong last letter
+        ("قصف الغوطا", "قصف الغوطة"),  # ة given back after ال
+        ("الحوثيوت", "الحوثيون"),
+        ("صاروح باليستي", "صاروخ باليستي"),
+    ],
+)
+def test_did_you_mean_corrects_rare_words_from_the_index(searcher, typed, suggested):
+    assert searcher.search(typed).suggestion == suggested
+
+
+@pytest.mark.parametrize("query", ["الغوطة", "تمويل داعش", "الغوطه الشرقيه", "كوكبزحل"])
+def test_no_suggestion_for_words_the_index_knows_or_nothing_near(searcher, query):
+    assert searcher.search(query).suggestion is None
+
+
+def test_document_marks_every_match_in_its_paragraphs(searcher):
+    doc = searcher.document(SEED_ID, "داعش تمويل")
+    assert len(doc.paragraphs_html) > 3 and doc.marks >= 4
+    assert any("<mark>التمويل</mark>" in p for p in doc.paragraphs_html)
+    assert "<mark>" not in "".join(searcher.document(SEED_ID).paragraphs_html)
+
+
+def test_document_escapes_hostile_text_and_unknown_ids_are_errors(searcher):
+    doc = searcher.document("hostile-1", "داعش")
+    assert "<script>" not in doc.title_html and "&lt;script&gt;" in doc.title_html
+    assert "<img" not in "".join(doc.paragraphs_html)
+    with pytest.raises(DocumentNotFoundError):
+        searcher.document("../../etc/passwd")
+
+
+def test_export_returns_every_hit_in_the_pages_order(searcher):
+    exported = searcher.export(BROAD, sort="oldest")
+    assert exported.total == 7 and len(exported.hits) == 7
+    assert [hit.id for hit in exported.hits] == ids(searcher.search(BROAD, sort="oldest"))
+    assert len(searcher.export(BROAD, limit=3).hits) == 3
+    with pytest.raises(QueryError, match="10,000"):
+        searcher.export(BROAD, limit=10_001)

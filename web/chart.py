@@ -1,0 +1,51 @@
+"""The attention-over-time chart: bars of a TimeSeries laid out for an inline SVG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from search.facets import TimeSeries
+
+WIDTH, HEIGHT, BASELINE = 720, 160, 140  # SVG user units; bars stand on the baseline
+INTERVAL_NAMES = {"day": "يوم", "week": "أسبوع", "month": "شهر"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One period's bar: position, size, and what it says."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    start: str
+    end: str
+    count: int
+
+
+def bars(series: TimeSeries) -> list[Bar]:
+    """Bars scaled so the busiest period reaches the top; empty periods have no height.
+
+    Time runs from right to left, as an Arabic reader reads (mirrored like the page).
+    """
+    count = len(series.buckets)
+    if not count or not series.peak:
+        return []
+    slot = WIDTH / count
+    gap = min(slot * 0.15, 2.0)
+    scale = (BASELINE - 8) / series.peak
+    laid = []
+    for position, bucket in enumerate(series.buckets):
+        height = bucket.count * scale
+        laid.append(
+            Bar(
+                x=round(WIDTH - (position + 1) * slot + gap / 2, 2),
+                y=round(BASELINE - height, 2),
+                width=round(max(slot - gap, 0.5), 2),
+                height=round(height, 2),
+                start=bucket.start,
+                end=bucket.end,
+                count=bucket.count,
+            )
+        )
+    return laid

@@ -1,0 +1,105 @@
+"""The search parameters shared by the page, its JSON twin, the exports and the document page.
+
+q         the query                       page, per_page   paging (clamped to the limits)
+source    a source to keep (repeatable)   from, to         dates: YYYY-MM-DD, YYYY-MM, YYYY
+sort      relevance | newest | oldest     interval         auto | day | week | month
+aliases   0 searches only the names typed
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from werkzeug.datastructures import MultiDict
+
+from search.searcher import MAX_PAGE, MAX_PER_PAGE
+
+MAX_SOURCES = 50  # source filters in one request
+
+
+@dataclass(frozen=True)
+class SearchArgs:
+    """One request's search parameters, read leniently: paging is clamped, junk ignored.
+
+    Values the search itself must judge (sort, interval, dates, sources) are passed on
+    as given, so that a bad one gets a 400 naming it.
+    """
+
+    query: str = ""
+    page: int = 1
+    per_page: int = 10
+    sources: tuple[str, ...] = ()
+    date_from: str = ""
+    date_to: str = ""
+    sort: str = "relevance"
+    interval: str = "auto"
+    aliases: bool = True
+    default_per_page: int = 10
+
+    @classmethod
+    def read(cls, args: MultiDict, default_per_page: int) -> SearchArgs:
+        """The parameters of a request's query string."""
+        sources = [value.strip() for value in args.getlist("source") if value.strip()]
+        return cls(
+            query=args.get("q", "").strip(),
+            page=_clamped(args.get("page"), 1, 1, MAX_PAGE),
+            per_page=_clamped(args.get("per_page"), default_per_page, 1, MAX_PER_PAGE),
+            sources=tuple(dict.fromkeys(sources))[:MAX_SOURCES],
+            date_from=args.get("from", "").strip(),
+            date_to=args.get("to", "").strip(),
+            sort=args.get("sort", "").strip() or "relevance",
+            interval=args.get("interval", "").strip() or "auto",
+            aliases=args.get("aliases", "1") != "0",
+            default_per_page=default_per_page,
+        )
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def filters(self) -> dict:
+        """Keyword arguments of Searcher.search and Searcher.export for the filters and order."""
+        return {
+            "sources": self.sources,
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "sort": self.sort,
+            "aliases": self.aliases,
+        }
+
+    def url(self, **changes: object) -> dict:
+        """Query-string parameters for a link to this search with ``changes``; defaults left out."""
+        args = replace(self, **changes) if changes else self
+        params: dict[str, object] = {"q": args.query}
+        if args.page != 1:
+            params["page"] = args.page
+        if args.per_page != args.default_per_page:
+            params["per_page"] = args.per_page
+        if args.sources:
+            params["source"] = list(args.sources)
+        if args.date_from:
+            params["from"] = args.date_from
+        if args.date_to:
+            params["to"] = args.date_to
+        if args.sort != "relevance":
+            params["sort"] = args.sort
+        if args.interval != "auto":
+            params["interval"] = args.interval
+        if not args.aliases:
+            params["aliases"] = 0
+        return params
+
+    def toggled(self, source: str) -> dict:
+        """Link parameters with ``source`` added to or removed from the source filter."""
+        chosen = [name for name in self.sources if name != source]
+        if source not in self.sources:
+            chosen.append(source)
+        return self.url(sources=tuple(chosen), page=1)
+
+
+def _clamped(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int(value) if value is not None else default
+    except ValueError:
+        return default
+    return min(max(number, low), high)
