@@ -1,10 +1,14 @@
-"""Full, atomic index rebuilds: build a new generation beside the live one, then swap."""
+"""Changing an index atomically: a full rebuild, an update by id, or deletions.
+
+Each writes a new generation beside the live one (an update or deletion starts from a
+hard-linked copy of it) and swaps it in with one rename, so searches never see a half-done
+change and a failed or killed one leaves the old index serving.
+"""
 
 from __future__ import annotations
 
 import shutil
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,39 +17,39 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from indexer.analysis import analysis_fingerprint
-from indexer.schema import LEAD_WORDS, SCHEMA_VERSION, build_schema
-from indexer.sources import Article, Problem, read_sources
-from indexer.store import new_generation, publish, write_lock
+from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.store import (
+    clone_generation,
+    current_generation,
+    new_generation,
+    publish,
+    read_meta,
+    write_lock,
+)
+from indexer.writing import BuildReport, ProgressCallback, write_articles
 
-ProgressCallback = Callable[[int], None]
-WRITER_MEMORY_MB = 256
+__all__ = [
+    "BuildError",
+    "BuildReport",
+    "DeleteReport",
+    "build_index",
+    "delete_documents",
+    "update_index",
+]
 
 
 class BuildError(RuntimeError):
-    """The build produced nothing usable; the live index was left as it was."""
+    """The change produced nothing usable; the live index was left as it was."""
 
 
 @dataclass
-class BuildReport:
-    """What a build did: counts, the problems met, the time it took."""
+class DeleteReport:
+    """What a deletion did: the ids removed and those the index did not have."""
 
     index_dir: Path
-    indexed: int = 0
-    duplicates: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def skipped(self) -> list[Problem]:
-        return [problem for problem in self.problems if problem.skipped]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [problem for problem in self.problems if not problem.skipped]
-
-    @property
-    def docs_per_second(self) -> float:
-        return self.indexed / self.seconds if self.seconds else 0.0
+    deleted: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    documents: int = 0
 
 
 def build_index(
@@ -61,102 +65,141 @@ def build_index(
     Raises BuildError when no article could be indexed, IndexBusyError when another
     process holds the write lock.
     """
-    started = time.perf_counter()
-    report = BuildReport(index_dir=index_dir)
     sources = [Path(source) for source in sources]
-    with write_lock(index_dir, lock_timeout):
-        generation = new_generation(index_dir)
-        try:
-            _write_generation(generation, sources, report, include_titles, on_progress)
-            if report.indexed == 0:
-                raise BuildError(
-                    f"no article could be indexed from {', '.join(map(str, sources))}; "
-                    f"the existing index at {index_dir} was kept"
-                )
-            report.seconds = time.perf_counter() - started
-            publish(index_dir, generation, _meta(report, sources))
-        except BaseException:
-            shutil.rmtree(generation, ignore_errors=True)
-            raise
+    report = BuildReport(index_dir=index_dir)
+
+    def write(generation: Path) -> dict:
+        ix = whoosh_index.create_in(str(generation), build_schema())
+        next_seq = write_articles(
+            ix, sources, report, include_titles=include_titles, first_seq=0, replace=False,
+            on_progress=on_progress,
+        )  # fmt: skip
+        if report.indexed == 0:
+            raise BuildError(
+                f"no article could be indexed from {', '.join(map(str, sources))}; "
+                f"the existing index at {index_dir} was kept"
+            )
+        report.documents = ix.doc_count()
+        return {"include_titles": include_titles, "next_seq": next_seq, "sources": sources}
+
+    _change(index_dir, lock_timeout, report, write, start_from_live=False)
     return report
 
 
-def _write_generation(
-    generation: Path,
-    sources: list[Path],
-    report: BuildReport,
-    include_titles: bool,
-    on_progress: ProgressCallback | None,
+def update_index(
+    sources: Iterable[Path],
+    index_dir: Path,
+    *,
+    on_progress: ProgressCallback | None = None,
+    lock_timeout: float = 10.0,
+) -> BuildReport:
+    """Add the articles of ``sources`` to the index, replacing those whose id it already has.
+
+    Titles are indexed or not as in the build. Raises BuildError when there is no index
+    to update or nothing could be indexed, IndexBusyError when another process is writing.
+    """
+    sources = [Path(source) for source in sources]
+    report = BuildReport(index_dir=index_dir)
+
+    def write(generation: Path) -> dict:
+        meta = read_meta(generation)
+        ix = whoosh_index.open_dir(str(generation))
+        next_seq = write_articles(
+            ix, sources, report, include_titles=meta.get("include_titles", True),
+            first_seq=meta.get("next_seq", ix.doc_count_all()), replace=True,
+            on_progress=on_progress,
+        )  # fmt: skip
+        if report.indexed == 0:
+            raise BuildError(
+                f"no article could be indexed from {', '.join(map(str, sources))}; "
+                f"the index at {index_dir} was left as it was"
+            )
+        report.documents = ix.doc_count()
+        return {"next_seq": next_seq, "sources": [*meta.get("sources", []), *sources]}
+
+    _change(index_dir, lock_timeout, report, write, start_from_live=True)
+    return report
+
+
+def delete_documents(
+    ids: Iterable[str], index_dir: Path, *, lock_timeout: float = 10.0
+) -> DeleteReport:
+    """Remove the articles with these ids; ids the index does not have are listed as missing."""
+    ids = list(dict.fromkeys(ids))
+    report = DeleteReport(index_dir=index_dir)
+
+    def write(generation: Path) -> dict:
+        ix = whoosh_index.open_dir(str(generation))
+        writer = ix.writer()
+        try:
+            with ix.searcher() as searcher:
+                for doc_id in ids:
+                    found = searcher.document_number(id=doc_id) is not None
+                    (report.deleted if found else report.missing).append(doc_id)
+            for doc_id in report.deleted:
+                writer.delete_by_term("id", doc_id)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+        report.documents = ix.doc_count()
+        return {}
+
+    _change(index_dir, lock_timeout, None, write, start_from_live=True)
+    return report
+
+
+def _change(
+    index_dir: Path,
+    lock_timeout: float,
+    report: BuildReport | None,
+    write: Callable[[Path], dict],
+    *,
+    start_from_live: bool,
 ) -> None:
-    ix = whoosh_index.create_in(str(generation), build_schema())
-    seen: Counter[str] = Counter()
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
-    try:
-        for item in read_sources(sources):
-            if isinstance(item, Problem):
-                report.problems.append(item)
-                continue
-            if seen[item.id]:
-                report.problems.append(
-                    Problem(
-                        item.origin, 0, f"duplicate id {item.id!r}: this later copy wins", False
-                    )
-                )
-            seen[item.id] += 1
-            writer.add_document(**_fields(item, include_titles), seq=report.indexed)
-            report.indexed += 1
-            if on_progress:
-                on_progress(report.indexed)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit()
-    duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
-    if duplicated:
-        report.duplicates = _drop_superseded(ix, duplicated)
-        report.indexed -= report.duplicates
+    """Run ``write`` on a new generation under the write lock, then publish it."""
+    started = time.perf_counter()
+    with write_lock(index_dir, lock_timeout):
+        live = current_generation(index_dir)
+        if start_from_live:
+            _check_updatable(index_dir, live)
+        generation = new_generation(index_dir)
+        try:
+            if start_from_live:
+                clone_generation(live, generation)
+            changes = write(generation)
+            meta = (read_meta(live) if start_from_live else {}) | _meta(changes)
+            if report is not None:
+                report.seconds = time.perf_counter() - started
+                meta["documents"] = report.documents
+            publish(index_dir, generation, meta)
+        except BaseException:
+            shutil.rmtree(generation, ignore_errors=True)
+            raise
 
 
-def _fields(article: Article, include_titles: bool) -> dict[str, str]:
-    title = article.title if include_titles else ""
-    values = {
-        "id": article.id,
-        "title": title,
-        "body": article.body,
-        "lead": " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]),
-        "exact": f"{title}\n{article.body}",
-        "date": article.date,
-        "source": article.source,
-        "category": article.category,
-        "url": article.url,
-        "author": article.author,
-    }
-    # Whoosh cannot index an empty ID; an absent value is simply left out.
-    return {name: value for name, value in values.items() if value}
+def _check_updatable(index_dir: Path, live: Path | None) -> None:
+    if live is None:
+        raise BuildError(
+            f"there is no index at {index_dir} to change — build one with "
+            f"`naba index SOURCE --index {index_dir}`"
+        )
+    meta = read_meta(live)
+    if meta.get("schema_version") != SCHEMA_VERSION or meta.get("analysis") != (
+        analysis_fingerprint()
+    ):
+        raise BuildError(
+            f"the index at {index_dir} was built by another version of naba or with other "
+            f"analysis settings; rebuild it with `naba index SOURCE --index {index_dir}`"
+        )
 
 
-def _drop_superseded(ix: whoosh_index.Index, duplicated: list[str]) -> int:
-    """Delete every copy of a duplicated id but the last one read; returns how many."""
-    deleted = 0
-    writer = ix.writer()
-    with ix.searcher() as searcher:
-        for doc_id in duplicated:
-            docnums = list(searcher.document_numbers(id=doc_id))
-            newest = max(docnums, key=lambda docnum: searcher.stored_fields(docnum)["seq"])
-            for docnum in docnums:
-                if docnum != newest:
-                    writer.delete_document(docnum)
-                    deleted += 1
-    writer.commit(optimize=True)
-    return deleted
-
-
-def _meta(report: BuildReport, sources: list[Path]) -> dict:
-    return {
+def _meta(changes: dict) -> dict:
+    meta = {
         "schema_version": SCHEMA_VERSION,
         "analysis": analysis_fingerprint(),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "documents": report.indexed,
-        "sources": [str(source) for source in sources],
-        "seconds": round(report.seconds, 2),
-    }
+        "changed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    } | changes
+    if "sources" in meta:
+        meta["sources"] = [str(source) for source in meta["sources"]]
+    return meta

@@ -35,8 +35,7 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 return _checked(data.decode(encoding)), encoding.removesuffix("-sig")
             except UnicodeDecodeError as error:
                 raise DecodeError(f"not valid {encoding} despite its byte-order mark") from error
-    if b"\x00" in data:
-        raise DecodeError("binary file (contains NUL bytes)")
+    # Stray NUL bytes in text are dropped later; a file full of them fails _checked.
     try:
         return _checked(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:

@@ -11,7 +11,7 @@ import json
 import re
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +22,11 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 # Control characters other than tab and newlines: never useful in stored text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# Beyond these an article is cut (with a warning): a title is a line, not a book, and a
+# multi-megabyte "article" is a dump that would only slow every search that matches it.
+MAX_TITLE_CHARS = 1_000
+MAX_BODY_CHARS = 1_000_000
+MAX_FIELD_CHARS = 2_000  # date, source, category, url, author, id
 
 
 @dataclass(frozen=True)
@@ -98,12 +103,16 @@ def read_text_file(path: Path) -> Iterator[Item]:
         return
     if encoding != "utf-8":
         yield Problem(str(path), 0, f"decoded as {encoding}", skipped=False)
-    lines = clean_text(text).strip().splitlines()
-    if not lines:
+    text = clean_text(text).strip()
+    if not text:
         yield Problem(str(path), 0, "empty file")
         return
-    title, body = lines[0].strip(), "\n".join(lines[1:]).strip()
-    yield Article(id=path.stem, title=title, body=body, origin=str(path))
+    title, _, body = text.partition("\n")
+    if len(title) > MAX_TITLE_CHARS:
+        yield Problem(str(path), 0, "first line too long for a title: indexed as body", False)
+        title, body = "", text
+    article = Article(id=path.stem, title=title.strip(), body=body.strip(), origin=str(path))
+    yield from _bounded(article, str(path), 0)
 
 
 def read_jsonl_file(path: Path) -> Iterator[Item]:
@@ -157,7 +166,31 @@ def article_from_record(record: dict, path: str, lineno: int) -> Iterator[Item]:
             values["date"] = ""
         else:
             values["date"] = parsed.isoformat()
-    yield Article(**values, origin=f"{path}:{lineno}")
+    too_long = [name for name in FIELDS[3:] + ("id",) if len(values[name]) > MAX_FIELD_CHARS]
+    if too_long:
+        yield Problem(path, lineno, f"field {too_long[0]!r} is over {MAX_FIELD_CHARS:,} characters")
+        return
+    yield from _bounded(Article(**values, origin=f"{path}:{lineno}"), path, lineno)
+
+
+def _bounded(article: Article, path: str, lineno: int) -> Iterator[Item]:
+    """The article with its title and body cut to the limits, warning when they were."""
+    where = (path, lineno)
+    changes = {}
+    if len(article.title) > MAX_TITLE_CHARS:
+        changes["title"] = _cut(article.title, MAX_TITLE_CHARS)
+        yield Problem(*where, f"title cut to {MAX_TITLE_CHARS:,} characters", False)
+    if len(article.body) > MAX_BODY_CHARS:
+        changes["body"] = _cut(article.body, MAX_BODY_CHARS)
+        yield Problem(*where, f"body cut to {MAX_BODY_CHARS:,} characters", False)
+    yield replace(article, **changes) if changes else article
+
+
+def _cut(text: str, limit: int) -> str:
+    """At most ``limit`` characters, ending at a space when there is one near the end."""
+    cut = text[:limit]
+    space = cut.rfind(" ", limit - 200)
+    return cut[:space] if space > 0 else cut
 
 
 def parse_date(text: str) -> date | None:

@@ -67,6 +67,21 @@ def new_generation(index_dir: Path) -> Path:
     return generation
 
 
+def clone_generation(live: Path, generation: Path) -> None:
+    """Fill an empty generation with the live one's files, hard-linked where possible.
+
+    Whoosh never rewrites a segment file (a commit writes new segments and a new TOC), so
+    the two generations can share them; the live one is never touched.
+    """
+    for path in live.iterdir():
+        if not path.is_file() or path.name.endswith(("WRITELOCK", ".lock", ".tmp")):
+            continue
+        try:
+            os.link(path, generation / path.name)
+        except OSError:
+            shutil.copy2(path, generation / path.name)
+
+
 def publish(index_dir: Path, generation: Path, meta: dict) -> None:
     """Write the generation's meta, then make it the live one with one atomic rename."""
     _write_atomically(generation / META, json.dumps(meta, ensure_ascii=False, indent=2))

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from indexer import BuildError, BuildReport, IndexBusyError, build_index
+from indexer import (
+    BuildError,
+    BuildReport,
+    IndexBusyError,
+    build_index,
+    delete_documents,
+    update_index,
+)
 from naba.config import Config, ConfigError, load_config, searcher_options
 from search import Searcher, SearchError
 
@@ -55,33 +62,74 @@ def _config(ctx: click.Context, **overrides: object) -> Config:
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--no-titles", is_flag=True, help="Index bodies only (titles are still stored).")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Add SOURCES to the existing index, replacing articles with the same id.",
+)
 @click.pass_context
 def index_command(
-    ctx: click.Context, sources: tuple[Path, ...], index_dir: Path | None, no_titles: bool
+    ctx: click.Context,
+    sources: tuple[Path, ...],
+    index_dir: Path | None,
+    no_titles: bool,
+    update: bool,
 ) -> None:
-    """Rebuild the index from SOURCE folders and .jsonl/.jsonl.gz files.
+    """Rebuild the index from SOURCE folders and .jsonl/.jsonl.gz files, or --update it.
 
     The new index is built beside the live one, which keeps serving until the new one is
     complete. Bad files and lines are reported and skipped; the rest is indexed.
 
-    Example: naba index seeds/ ../archive/2018.jsonl.gz --index index
+    Examples: naba index seeds/ ../archive/2018.jsonl.gz --index index;
+    naba index --update new-articles.jsonl
     """
     config = _config(ctx, index=index_dir)
     progress = _Progress() if sys.stderr.isatty() else None
+    if update and not sources:
+        raise click.UsageError("--update needs the SOURCES to add, for example: new.jsonl")
+    if update and no_titles:
+        raise click.UsageError("--update indexes titles as the build did; drop --no-titles")
     try:
-        report = build_index(
-            sources or config.sources,
-            config.index,
-            include_titles=not no_titles,
-            on_progress=progress,
-            lock_timeout=config.lock_timeout,
-        )
+        if update:
+            report = update_index(
+                sources, config.index, on_progress=progress, lock_timeout=config.lock_timeout
+            )
+        else:
+            report = build_index(
+                sources or config.sources,
+                config.index,
+                include_titles=not no_titles,
+                on_progress=progress,
+                lock_timeout=config.lock_timeout,
+            )
     except (BuildError, IndexBusyError) as error:
         raise click.ClickException(str(error)) from error
     finally:
         if progress:
             progress.done()
     _print_report(report)
+
+
+@cli.command("delete")
+@click.argument("ids", nargs=-1, required=True)
+@index_option
+@click.pass_context
+def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | None) -> None:
+    """Remove the articles with these IDs from the index (atomically, while it serves).
+
+    Example: naba delete 000_28c20a037e43265e another-id --index index
+    """
+    config = _config(ctx, index=index_dir)
+    try:
+        report = delete_documents(ids, config.index, lock_timeout=config.lock_timeout)
+    except (BuildError, IndexBusyError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Deleted {_plural(len(report.deleted), 'article')}; "
+        f"{_plural(report.documents, 'article')} left in {config.index}"
+    )
+    if report.missing:
+        click.echo(f"Not in the index: {' '.join(report.missing)}", err=True)
 
 
 class _Progress:
@@ -108,6 +156,10 @@ def _print_report(report: BuildReport) -> None:
         f"Indexed {_plural(report.indexed, 'article')} in {report.seconds:.1f} s "
         f"({report.docs_per_second:,.0f} docs/s) into {report.index_dir}"
     )
+    if report.replaced:
+        click.echo(f"Replaced {_plural(report.replaced, 'article')} already in the index.")
+    if report.documents:
+        click.echo(f"The index holds {_plural(report.documents, 'article')}.")
     if report.duplicates:
         click.echo(
             f"Replaced {report.duplicates:,} earlier copies of duplicate ids (last one wins)."

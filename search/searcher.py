@@ -52,9 +52,20 @@ class _Columns:
     """The date and source of every document number, as plain lists."""
 
     def __init__(self, reader) -> None:
-        self.dates: list[str] = list(reader.column_reader("date"))
-        self.sources: list[str] = list(reader.column_reader("source"))
+        self.dates = _column(reader, "date")
+        self.sources = _column(reader, "source")
         self.known_sources = frozenset(self.sources) - {""}
+
+
+def _column(reader, field: str) -> list[str]:
+    """A sortable field's value for every document number, segment by segment.
+
+    (Whoosh's multi-segment column reader does not iterate past its first segment.)
+    """
+    values: list[str] = []
+    for leaf, _offset in reader.leaf_readers():
+        values.extend(leaf.column_reader(field))
+    return values
 
 
 @dataclass(frozen=True)

@@ -136,3 +136,25 @@ def test_search_filters_and_order_on_the_command_line(runner, index_dir):
     assert result.exit_code != 0 and "not a date" in result.output
     result = run(runner, "search", "التمويا", "--index", index_dir)
     assert "Did you mean: التمويل" in result.output
+
+
+def test_update_and_delete_on_the_command_line(runner, corpus_dir, tmp_path):
+    index = tmp_path / "index"
+    assert run(runner, "index", corpus_dir, "--index", index).exit_code == 0
+    extra = tmp_path / "extra.jsonl"
+    records = [
+        {"id": "ghouta-1", "title": "هدنة في الغوطة", "body": "هدنة"},
+        {"id": "new-1", "body": "مفاوضات جنيف"},
+    ]
+    extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    result = run(runner, "index", "--update", extra, "--index", index)
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 articles" in result.output and "Replaced 1 article " in result.output
+    result = run(runner, "search", "هدنة", "--index", index, "--json")
+    assert [hit["id"] for hit in json.loads(result.output)["hits"]] == ["ghouta-1"]
+    result = run(runner, "delete", "new-1", "missing-id", "--index", index)
+    assert result.exit_code == 0 and "Deleted 1 article;" in result.output
+    assert "missing-id" in result.output
+    assert "new-1" not in run(runner, "search", "جنيف", "--index", index).output
+    result = run(runner, "index", "--update", "--index", index)
+    assert result.exit_code != 0 and "needs the SOURCES" in result.output

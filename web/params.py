@@ -15,6 +15,9 @@ from werkzeug.datastructures import MultiDict
 from search.searcher import MAX_PAGE, MAX_PER_PAGE
 
 MAX_SOURCES = 50  # source filters in one request
+# Bidi embeddings, overrides and isolates: they could make a shared link's query display as
+# something else; searching ignores them anyway.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class SearchArgs:
         """The parameters of a request's query string."""
         sources = [value.strip() for value in args.getlist("source") if value.strip()]
         return cls(
-            query=args.get("q", "").strip(),
+            query=args.get("q", "").translate(_BIDI_CONTROLS).strip(),
             page=_clamped(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamped(args.get("per_page"), default_per_page, 1, MAX_PER_PAGE),
             sources=tuple(dict.fromkeys(sources))[:MAX_SOURCES],

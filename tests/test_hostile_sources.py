@@ -1,0 +1,158 @@
+"""A battery of hostile sources indexed in one build: every good article is found, every bad
+one is reported with file, line and reason, and nothing crashes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer import build_index
+from indexer.sources import MAX_BODY_CHARS
+from search import Searcher
+
+HUGE_WORDS = "قصف الغوطة الشرقية بالطائرات والمدفعية ".encode()
+
+
+def _jsonl_lines() -> list[bytes]:
+    def line(record) -> bytes:
+        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+
+    return [
+        line({"id": "j-good", "title": "هدنة في درعا", "body": "اتفاق هدنة جنوب سوريا"}),  # 1
+        b'{"id": "j-broken", "title": "\xd9\x82\xd8\xb5',  # 2: cut off mid-line
+        line({"id": "j-number-title", "title": 2018, "body": "انتخابات برلمانية في العراق"}),  # 3
+        line({"id": "j-list-body", "title": "قائمة", "body": ["not", "text"]}),  # 4
+        line({"id": "j-bad-date", "date": "2018-02-30", "body": "مفاوضات جنيف حول سوريا"}),  # 5
+        line({"id": "j-good", "title": "هدنة جديدة في درعا", "body": "هدنة ثانية"}),  # 6: dup
+        line(
+            {
+                "id": "j-controls",
+                "title": "\u202eعنوان\u202c معكوس",
+                "body": "نص\x07 فيه\x1b محارف تحكم \u2066وعزل\u2069 عن الموصل",
+            }
+        ),  # 7
+        line({"id": "j-nul", "body": "نص\u0000 فيه صفر عن كركوك"}),  # 8: escaped NUL
+        b'{"id": "j-raw-nul", "body": "\x00\x00"}',  # 9: raw NUL bytes: not JSON
+        '{"id": "j-1256", "body": "قصف حلب"}'.encode("windows-1256"),  # 10
+        line(["an", "array"]),  # 11
+        line({"title": "بلا معرف"}),  # 12
+        line({"id": "j-id-object", "body": {"nested": 1}}),  # 13
+    ]
+
+
+@pytest.fixture(scope="module")
+def battery(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    (folder / "cp1256.txt").write_bytes("أخبار الرقة\nمعارك في الرقة".encode("windows-1256"))
+    (folder / "utf16.txt").write_bytes("أخبار إدلب\nقصف على إدلب".encode("utf-16"))
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 64)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "blank.txt").write_text(" \n\t\n", "utf-8")
+    with open(folder / "huge.txt", "wb") as stream:  # a 50 MB single line
+        stream.write(HUGE_WORDS * (50 * 1024 * 1024 // len(HUGE_WORDS)))
+    stray_nuls = "عنوان\x00 فيه صفر\n" + "خبر طويل عن آثار تدمر وما جرى فيها. " * 8 + "\x00"
+    (folder / "nul.txt").write_bytes(stray_nuls.encode())
+    (folder / "news.jsonl").write_bytes(b"\n".join(_jsonl_lines()) + b"\n")
+    whole = gzip.compress("".join(
+        json.dumps({"id": f"gz-{n}", "body": f"خبر رقم {n} عن الحسكة"}, ensure_ascii=False) + "\n"
+        for n in range(50)
+    ).encode())  # fmt: skip
+    (folder / "cut.jsonl.gz").write_bytes(whole[: len(whole) * 2 // 3])
+    (folder / "unreadable.txt").write_text("سر", "utf-8")
+    (folder / "unreadable.txt").chmod(0)
+    index = folder / "index"
+    report = build_index([folder], index)
+    with Searcher(index) as searcher:
+        yield folder, report, searcher
+
+
+def _problem(report, name: str, line: int | None = None):
+    found = [
+        p for p in report.problems if Path(p.path).name == name and (line is None or p.line == line)
+    ]
+    assert found, f"no problem reported for {name}:{line}"
+    return found
+
+
+@pytest.mark.parametrize(
+    ("query", "doc_id"),
+    [
+        ("الرقة", "cp1256"),
+        ("إدلب", "utf16"),
+        ("تدمر", "nul"),
+        ("درعا", "j-good"),
+        ("انتخابات", "j-number-title"),
+        ("جنيف", "j-bad-date"),
+        ("الموصل", "j-controls"),
+        ("كركوك", "j-nul"),
+        ("حلب", "j-1256"),
+        ("المدفعية", "huge"),
+    ],
+)
+def test_every_good_article_is_searchable(battery, query, doc_id):
+    _folder, _report, searcher = battery
+    assert doc_id in [hit.id for hit in searcher.search(query, per_page=100).hits]
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "reason"),
+    [
+        ("binary.txt", 0, "binary"),
+        ("empty.txt", 0, "empty"),
+        ("blank.txt", 0, "empty"),
+        ("news.jsonl", 2, "broken JSON"),
+        ("news.jsonl", 4, "'body' must be text"),
+        ("news.jsonl", 9, "broken JSON"),
+        ("news.jsonl", 11, "expected a JSON object"),
+        ("news.jsonl", 12, "missing id"),
+        ("news.jsonl", 13, "'body' must be text"),
+        ("cut.jsonl.gz", None, "cannot read further"),
+    ],
+)
+def test_every_bad_input_is_skipped_with_file_line_and_reason(battery, name, line, reason):
+    _folder, report, _searcher = battery
+    problems = _problem(report, name, line)
+    assert any(reason in p.reason and p.skipped for p in problems), problems
+
+
+def test_warnings_for_what_was_indexed_with_changes(battery):
+    _folder, report, searcher = battery
+    assert any("invalid date" in p.reason for p in _problem(report, "news.jsonl", 5))
+    assert any("duplicate id 'j-good'" in p.reason for p in report.warnings)
+    assert any("windows-1256" in p.reason for p in _problem(report, "news.jsonl", 10))
+    huge = " ".join(p.reason for p in _problem(report, "huge.txt"))
+    assert "too long for a title" in huge and "body cut" in huge
+    assert len(searcher.document("huge").paragraphs_html[0]) <= MAX_BODY_CHARS * 1.2
+    assert searcher.document("j-good").title == "هدنة جديدة في درعا"  # the last copy won
+
+
+def test_control_characters_and_bidi_overrides_never_reach_the_page(battery):
+    _folder, _report, searcher = battery
+    hit = searcher.search("الموصل").hits[0]
+    assert "\x07" not in hit.snippet_html and "\x1b" not in hit.snippet_html
+    assert "\u202e" not in hit.title_html and "\u2066" not in hit.snippet_html
+    assert "\x00" not in searcher.document("nul").title
+
+
+def test_unreadable_file_is_reported_unless_running_as_root(battery):
+    folder, report, _searcher = battery
+    if (folder / "unreadable.txt").stat().st_mode and _readable(folder / "unreadable.txt"):
+        pytest.skip("root reads files whatever their permissions")
+    assert any("cannot read" in p.reason for p in _problem(report, "unreadable.txt"))
+
+
+def test_the_build_counts_add_up(battery):
+    _folder, report, searcher = battery
+    assert report.indexed == searcher.document_count
+    assert report.documents == searcher.document_count >= 30  # 10 above + gz lines before the cut
+
+
+def _readable(path: Path) -> bool:
+    try:
+        path.read_bytes()
+    except OSError:
+        return False
+    return True

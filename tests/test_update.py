@@ -1,0 +1,93 @@
+"""Incremental updates and deletions: atomic, by id, while searches go on."""
+
+import json
+import os
+
+import pytest
+
+from indexer import BuildError, IndexBusyError, build_index, delete_documents, update_index
+from indexer.store import current_generation, write_lock
+from search import Searcher
+
+
+def write_jsonl(path, records):
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
+    return path
+
+
+@pytest.fixture()
+def index(tmp_path):
+    path = tmp_path / "index"
+    articles = [
+        {"id": "a", "title": "قصف الغوطة", "body": "قصف عنيف على الغوطة الشرقية", "source": "BBC"},
+        {"id": "b", "title": "الحوثيون", "body": "صاروخ أطلقه الحوثيون باتجاه جازان"},
+    ]
+    build_index([write_jsonl(tmp_path / "first.jsonl", articles)], path)
+    return path
+
+
+def test_update_adds_new_articles_and_replaces_changed_ones(tmp_path, index):
+    source = write_jsonl(
+        tmp_path / "more.jsonl",
+        [
+            {"id": "a", "title": "هدنة في الغوطة", "body": "اتفاق هدنة في الغوطة الشرقية"},
+            {"id": "c", "title": "داعش", "body": "تمويل داعش عبر شركات الصرافة"},
+        ],
+    )
+    with Searcher(index) as searcher:
+        assert searcher.search("قصف").total == 1
+        report = update_index([source], index)
+        assert (report.indexed, report.replaced, report.documents) == (2, 1, 3)
+        # The searcher opened before the update sees it at its next search.
+        assert searcher.search("قصف").total == 0
+        assert [hit.title for hit in searcher.search("الغوطة").hits] == ["هدنة في الغوطة"]
+        assert searcher.search("تمويل").hits[0].id == "c"
+        assert searcher.search("الحوثيون").hits[0].id == "b"  # untouched articles stay
+        assert searcher.document_count == 3
+
+
+def test_update_keeps_the_last_copy_of_an_id_within_its_sources(tmp_path, index):
+    source = write_jsonl(
+        tmp_path / "dups.jsonl",
+        [{"id": "d", "body": "النسخة الأولى"}, {"id": "d", "body": "النسخة الأخيرة"}],
+    )
+    report = update_index([source], index)
+    assert report.duplicates == 1 and report.documents == 3
+    with Searcher(index) as searcher:
+        results = searcher.search("النسخة")
+    assert results.total == 1 and results.hits[0].snippet_html == "<mark>النسخة</mark> الأخيرة"
+
+
+def test_delete_removes_articles_and_lists_unknown_ids(index):
+    report = delete_documents(["a", "nope"], index)
+    assert report.deleted == ["a"] and report.missing == ["nope"] and report.documents == 1
+    with Searcher(index) as searcher:
+        assert searcher.search("الغوطة").total == 0
+        assert searcher.search("الحوثيون").total == 1
+
+
+def test_old_generation_is_never_modified_by_an_update(tmp_path, index):
+    live = current_generation(index)
+    before = {path.name: path.stat().st_mtime_ns for path in live.iterdir()}
+    update_index([write_jsonl(tmp_path / "u.jsonl", [{"id": "z", "body": "داعش"}])], index)
+    assert {path.name: path.stat().st_mtime_ns for path in live.iterdir()} == before
+    with Searcher(index) as searcher:
+        assert searcher.search("داعش").total == 1
+
+
+def test_failed_update_keeps_the_index(tmp_path, index):
+    live = current_generation(index)
+    with pytest.raises(BuildError, match="left as it was"):
+        update_index([tmp_path / "missing.jsonl"], index)
+    assert current_generation(index) == live
+    assert sorted(os.listdir(index)) == sorted([".write.lock", "CURRENT", live.name])
+
+
+def test_update_needs_an_index_and_waits_for_another_writer(tmp_path, index):
+    source = write_jsonl(tmp_path / "u.jsonl", [{"id": "z", "body": "داعش"}])
+    with pytest.raises(BuildError, match="no index .* `naba index"):
+        update_index([source], tmp_path / "nothing")
+    with write_lock(index), pytest.raises(IndexBusyError):
+        update_index([source], index, lock_timeout=0.2)
+    with write_lock(index), pytest.raises(IndexBusyError):
+        delete_documents(["a"], index, lock_timeout=0.2)

@@ -1,0 +1,81 @@
+"""Fuzzing the web page and its JSON API: no input gives a 500 or a malformed response."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from naba.config import Config
+from web import create_app
+
+ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
+QUERY = st.text(max_size=80) | st.text(
+    alphabet=ARABIC | st.sampled_from(' "-«»ـًOR|<>&/\\\u202e\u200f٣'), max_size=60
+)
+VALUE = st.text(max_size=30) | st.from_regex(r"-?\d{1,12}", fullmatch=True)
+PARAMS = st.fixed_dictionaries(
+    {"q": QUERY},
+    optional={
+        "page": VALUE,
+        "per_page": VALUE,
+        "source": st.lists(st.text(max_size=20) | st.sampled_from(["BBC", "CNN"]), max_size=3),
+        "from": VALUE | st.dates().map(str),
+        "to": VALUE | st.dates().map(str),
+        "sort": VALUE | st.sampled_from(["relevance", "newest", "oldest"]),
+        "interval": VALUE | st.sampled_from(["day", "week", "month"]),
+        "aliases": VALUE,
+        "limit": VALUE,
+    },
+)
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@pytest.fixture(scope="module")
+def client(index_dir):
+    return create_app(Config(index=index_dir)).test_client()
+
+
+@FUZZ
+@given(PARAMS)
+def test_api_search_answers_json_200_or_400(client, params):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
+    data = response.get_json()
+    if response.status_code == 200:
+        assert data["total"] >= len(data["hits"]) and 1 <= data["per_page"] <= 100
+    else:
+        assert data["error"] and data["status"] == 400
+
+
+@FUZZ
+@given(PARAMS)
+def test_search_page_never_fails_and_never_echoes_markup(client, params):
+    response = client.get("/", query_string=params)
+    assert response.status_code in (200, 400)
+    page = response.get_data(as_text=True)
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+    assert "<script" not in page.lower() and "\u202e" not in page
+
+
+@FUZZ
+@given(PARAMS, st.sampled_from(["/export.csv", "/export.json"]))
+def test_exports_answer_a_file_or_a_400(client, params, path):
+    response = client.get(path, query_string=params)
+    assert response.status_code in (200, 400)
+    if path.endswith(".json"):
+        assert response.get_json() is not None
+    elif response.status_code == 200:
+        assert response.get_data(as_text=True).startswith("\ufeffrank,id")
+
+
+@FUZZ
+@given(st.text(min_size=1, max_size=60).filter(lambda s: "/" not in s and s not in (".", "..")))
+def test_document_pages_answer_200_or_404(client, doc_id):
+    for prefix in ("/doc/", "/api/doc/"):
+        response = client.get(prefix + doc_id)
+        assert response.status_code in (200, 404)
+        if prefix == "/api/doc/":
+            assert response.get_json() is not None
