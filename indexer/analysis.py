@@ -47,6 +47,7 @@ def configure_analysis(
     STOPWORDS = load_stopwords() if stopwords is None else stopwords
     normal_form.cache_clear()
     index_term.cache_clear()
+    word_term.cache_clear()
 
 
 def analysis_fingerprint() -> str:
@@ -69,6 +70,13 @@ def normal_form(word: str) -> str:
 def index_term(normalized: str) -> str:
     """The index term of a normalized word: its light stem with ة folded to ه."""
     return fold_teh_marbuta(stem(normalized))
+
+
+@lru_cache(maxsize=500_000)
+def word_term(word: str) -> str:
+    """The index term of one word as written ("" for stopwords): what highlighting compares."""
+    normal = normal_form(word)
+    return index_term(normal) if normal else ""
 
 
 class ArabicTokenizer(Tokenizer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -50,6 +50,11 @@ def time_series(dates: Iterable[str], interval: str = "auto") -> TimeSeries:
             undated += count
         else:
             days[day] += count
+    return series_from_days(days, undated, interval)
+
+
+def series_from_days(days: Mapping[date, int], undated: int, interval: str = "auto") -> TimeSeries:
+    """A TimeSeries from hits per day, with every period between the first and last."""
     if not days:
         return TimeSeries("day" if interval == "auto" else interval, (), undated)
     first, last = min(days), max(days)

@@ -10,7 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
-from indexer.analysis import index_term, normal_form
+from indexer.analysis import word_term
 from indexer.normalize import WORD_PATTERN
 
 ELLIPSIS = "…"
@@ -41,8 +41,7 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
     if not terms:
         return matches
     for word in WORD_PATTERN.finditer(text):
-        normal = normal_form(word.group())
-        if normal and (term := index_term(normal)) in terms:
+        if (term := word_term(word.group())) in terms:
             matches.append(Match(word.start(), word.end(), term))
             if limit is not None and len(matches) >= limit:
                 break

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher as WhooshSearcher
 
@@ -15,10 +16,12 @@ from indexer.analysis import analysis_fingerprint, analyze
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import current_generation, read_meta
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases
+from search.columns import Columns
+from search.engine import Evaluator, IndexArrays, top
 from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryError
-from search.facets import INTERVALS, source_counts, time_series
+from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
-from search.highlight import find_matches, mark, snippet
+from search.highlight import Match, find_matches, mark, snippet
 from search.query import ParsedQuery, parse, to_whoosh
 from search.results import Document, Export, Hit, SearchResults, SourceCount
 from search.scoring import LuceneBM25
@@ -32,40 +35,27 @@ SHORT_QUERY_WORDS = 2
 
 @dataclass
 class _View:
-    """One thread's Whoosh searcher over one generation of the index."""
+    """One thread's Whoosh searcher over one generation of the index, and its arrays."""
 
     generation: Path
     searcher: WhooshSearcher
-    _columns: _Columns | None = None
+    _columns: Columns | None = None
+    _arrays: IndexArrays | None = None
 
     def current(self, generation: Path) -> bool:
         return self.generation == generation and self.searcher.up_to_date()
 
-    def columns(self) -> _Columns:
+    def columns(self) -> Columns:
         """Each article's date and source, read once per view for filters and facets."""
         if self._columns is None:
-            self._columns = _Columns(self.searcher.reader())
+            self._columns = Columns(self.searcher.reader())
         return self._columns
 
-
-class _Columns:
-    """The date and source of every document number, as plain lists."""
-
-    def __init__(self, reader) -> None:
-        self.dates = _column(reader, "date")
-        self.sources = _column(reader, "source")
-        self.known_sources = frozenset(self.sources) - {""}
-
-
-def _column(reader, field: str) -> list[str]:
-    """A sortable field's value for every document number, segment by segment.
-
-    (Whoosh's multi-segment column reader does not iterate past its first segment.)
-    """
-    values: list[str] = []
-    for leaf, _offset in reader.leaf_readers():
-        values.extend(leaf.column_reader(field))
-    return values
+    def arrays(self) -> IndexArrays:
+        """Field lengths and cached postings, read once per view for scoring."""
+        if self._arrays is None:
+            self._arrays = IndexArrays(self.searcher)
+        return self._arrays
 
 
 @dataclass(frozen=True)
@@ -77,9 +67,8 @@ class _Request:
 
 @dataclass
 class _Selection:
-    query: object  # the Whoosh query that matched
-    docs: list[int]
-    filtered: bool
+    scores: np.ndarray  # every document's score (0 where it does not match)
+    docs: np.ndarray  # the matching documents after the filters, ascending
     relaxed: bool
     sources: tuple[SourceCount, ...]
 
@@ -115,6 +104,7 @@ class Searcher:
         self.snippet_chars = snippet_chars
         self.all_words_up_to = all_words_up_to
         self._weighting = LuceneBM25(B=bm25_b, K1=bm25_k1)
+        self._k1, self._b = bm25_k1, bm25_b
         self._query_options = {
             "proximity_boost": proximity_boost,
             "proximity_slop": proximity_slop,
@@ -191,7 +181,6 @@ class Searcher:
             self._hit(view.searcher.stored_fields(docnum), score, request.parsed, terms)
             for docnum, score in ranked
         )
-        dates = view.columns().dates
         return SearchResults(
             query=query,
             total=len(selection.docs),
@@ -206,7 +195,7 @@ class Searcher:
             sort=request.sort,
             filters=request.filters,
             sources=selection.sources,
-            series=time_series((dates[docnum] for docnum in selection.docs), interval),
+            series=view.columns().series(selection.docs, interval),
             suggestion=suggest(query, view.searcher.reader()) if highlight else None,
         )
 
@@ -252,7 +241,8 @@ class Searcher:
         title, body = fields.get("title", ""), fields.get("body", "")
         marked, matched = frozenset(), ()
         if parsed is not None:
-            marked, matched = self._marked_terms(parsed, title, body)
+            everything = find_matches(f"{title}\n{body}", parsed.positive_terms)
+            marked, matched = self._marked_terms(parsed, title, body, everything)
         title_matches = find_matches(title, marked)
         paragraphs = [line for line in body.splitlines() if line.strip()]
         paragraph_matches = [find_matches(line, marked) for line in paragraphs]
@@ -298,24 +288,22 @@ class Searcher:
         """Every matching article (as document numbers) after the filters, with source counts."""
         parsed = request.parsed
         every_word = _longest_group(parsed) <= self.all_words_up_to
-        query = self._query(parsed, every_word)
-        docs = list(view.searcher.docs_for_query(query))
+        evaluator = Evaluator(view.searcher, view.arrays(), self._k1, self._b)
+        matches = evaluator.run(self._query(parsed, every_word))
         relaxed = False
-        if not docs and every_word and _longest_group(parsed) > 1:
-            query = self._query(parsed, False)
-            docs = list(view.searcher.docs_for_query(query))
+        if not matches.mask.any() and every_word and _longest_group(parsed) > 1:
+            matches = evaluator.run(self._query(parsed, False))
             relaxed = True
+        docs = np.flatnonzero(matches.mask)
         columns, filters = view.columns(), request.filters
         if filters.date_from or filters.date_to:
-            docs = [docnum for docnum in docs if filters.dated(columns.dates[docnum])]
-        counts = source_counts(columns.sources[docnum] for docnum in docs)
+            docs = columns.in_dates(docs, filters.date_from, filters.date_to)
+        counts = columns.source_counts(docs)
         if filters.sources:
-            chosen = set(filters.sources)
-            docs = [docnum for docnum in docs if columns.sources[docnum] in chosen]
+            docs = columns.of_sources(docs, filters.sources)
         return _Selection(
-            query=query,
+            scores=matches.scores,
             docs=docs,
-            filtered=bool(filters),
             relaxed=relaxed,
             sources=tuple(SourceCount(name, count) for name, count in counts),
         )
@@ -324,20 +312,10 @@ class Searcher:
         self, view: _View, selection: _Selection, sort: str, start: int, stop: int
     ) -> list[tuple[int, float]]:
         """(document number, score) of the hits ranked ``start`` to ``stop`` (exclusive)."""
-        if not selection.docs or start >= len(selection.docs):
-            return []
         if sort == "relevance":
-            keep = set(selection.docs) if selection.filtered else None
-            results = view.searcher.search(selection.query, limit=stop, filter=keep)
-            return [(hit.docnum, hit.score) for hit in results[start:stop]]
-        dates = view.columns().dates
-        newest = sort == "newest"
-        ordered = sorted(
-            selection.docs,
-            key=lambda docnum: (bool(dates[docnum]) == newest, dates[docnum], docnum),
-            reverse=newest,
-        )
-        return [(docnum, 0.0) for docnum in ordered[start:stop]]
+            return top(selection.scores, selection.docs, start, stop)
+        ordered = view.columns().by_date(selection.docs, newest=sort == "newest")
+        return [(int(docnum), 0.0) for docnum in ordered[start:stop]]
 
     def _query(self, parsed: ParsedQuery, conjunction: bool):
         # Quotes in a short query ask for a phrase; in a long one (a pasted headline) they
@@ -353,9 +331,8 @@ class Searcher:
     def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
         """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
         title, body = fields.get("title", ""), fields.get("body", "")
-        marked, matched = self._marked_terms(parsed, title, body) if terms else (frozenset(), ())
-        title_matches = find_matches(title, marked)
-        body_matches = find_matches(body, marked)
+        title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
+        marked, matched = self._marked_terms(parsed, title, body, title_matches + body_matches)
         return Hit(
             id=fields["id"],
             title=title,
@@ -365,24 +342,28 @@ class Searcher:
             category=fields.get("category", ""),
             author=fields.get("author", ""),
             score=round(float(score), 4),
-            title_html=mark(title, title_matches),
-            snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
+            title_html=mark(title, [m for m in title_matches if m.term in marked]),
+            snippet_html=(
+                snippet(body, [m for m in body_matches if m.term in marked], self.snippet_chars)
+                if terms
+                else ""
+            ),
             matched=matched,
         )
 
     def _marked_terms(
-        self, parsed: ParsedQuery, title: str, body: str
+        self, parsed: ParsedQuery, title: str, body: str, matches: list[Match]
     ) -> tuple[frozenset[str], tuple[str, ...]]:
         """The terms to mark in an article and the query words (or alias names) it matched.
 
         Words are marked when they match a name typed, or an alias of it that the article
         contains as a whole (not a lone word of a longer alias, such as الدولة).
         """
-        terms = parsed.positive_terms
-        found = {m.term for m in find_matches(title, terms)}
-        found |= {m.term for m in find_matches(body, terms)}
+        if not matches:
+            return frozenset(), ()
+        found = {m.term for m in matches}
         matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
-        marked = set(terms) - parsed.alias_only_terms
+        marked = set(parsed.positive_terms) - parsed.alias_only_terms
         for clause in parsed.positive_clauses:
             for name, alias_terms in clause.alternatives:
                 if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
@@ -411,6 +392,11 @@ class Searcher:
 
 
 def _open_searcher(index_dir: Path, generation: Path, weighting: LuceneBM25) -> WhooshSearcher:
+    if not generation.is_dir():
+        raise IndexUnavailableError(
+            f"the index at {index_dir} is damaged: its live generation {generation.name} is "
+            f"missing — rebuild it with `naba index SOURCE --index {index_dir}`"
+        )
     meta = read_meta(generation)
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:

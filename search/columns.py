@@ -1,0 +1,88 @@
+"""Each article's date and source as arrays: filters, facets and date order without Whoosh."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from search.facets import TimeSeries, series_from_days
+
+UNDATED = 0  # day number of an article with no date
+
+
+class Columns:
+    """The date (as a day number) and source (as a code) of every document number."""
+
+    def __init__(self, reader) -> None:
+        ordinals: dict[str, int] = {}
+        dates = _column(reader, "date")
+        for text in set(dates):
+            ordinals[text] = _ordinal(text)
+        self.days = np.array([ordinals[text] for text in dates], dtype=np.int32)
+        sources = _column(reader, "source")
+        self.source_names = sorted(set(sources) - {""})
+        codes = {name: code for code, name in enumerate(self.source_names, start=1)}
+        self.source_codes = np.array([codes.get(name, 0) for name in sources], dtype=np.int32)
+        self.known_sources = frozenset(self.source_names)
+
+    def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:
+        """The documents dated from ``start`` to ``end`` (YYYY-MM-DD, inclusive; "" is open)."""
+        days = self.days[docs]
+        keep = days != UNDATED
+        if start:
+            keep &= days >= _ordinal(start)
+        if end:
+            keep &= days <= _ordinal(end)
+        return docs[keep]
+
+    def of_sources(self, docs: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+        """The documents from any of the named sources."""
+        wanted = [self.source_names.index(name) + 1 for name in names]
+        return docs[np.isin(self.source_codes[docs], wanted)]
+
+    def source_counts(self, docs: np.ndarray) -> list[tuple[str, int]]:
+        """(source, documents) pairs, most first; documents with no source are left out."""
+        counts = np.bincount(self.source_codes[docs], minlength=len(self.source_names) + 1)
+        pairs = [
+            (self.source_names[code - 1], int(counts[code]))
+            for code in np.flatnonzero(counts)
+            if code  # 0: no source
+        ]
+        return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+
+    def series(self, docs: np.ndarray, interval: str) -> TimeSeries:
+        """The documents counted per day, week or month."""
+        days, counts = np.unique(self.days[docs], return_counts=True)
+        per_day = {date.fromordinal(int(d)): int(c) for d, c in zip(days, counts, strict=True) if d}
+        undated = int(counts[days == UNDATED].sum())
+        return series_from_days(per_day, undated, interval)
+
+    def by_date(self, docs: np.ndarray, newest: bool) -> np.ndarray:
+        """The documents newest or oldest first; undated ones last, ties by document number."""
+        days = self.days[docs].astype(np.int64)
+        key = (
+            np.where(days == UNDATED, -1, days)
+            if newest
+            else np.where(days == UNDATED, 1 << 40, days)
+        )
+        order = np.lexsort((docs, -key)) if newest else np.lexsort((docs, key))
+        return docs[order]
+
+
+def _ordinal(text: str) -> int:
+    try:
+        return date.fromisoformat(text[:10]).toordinal()
+    except ValueError:
+        return UNDATED
+
+
+def _column(reader, field: str) -> list[str]:
+    """A sortable field's value for every document number, segment by segment.
+
+    (Whoosh's multi-segment column reader does not iterate past its first segment.)
+    """
+    values: list[str] = []
+    for leaf, _offset in reader.leaf_readers():
+        values.extend(leaf.column_reader(field))
+    return values

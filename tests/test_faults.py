@@ -1,0 +1,147 @@
+"""Faults around a live index: unusable index directories, searches during changes, and
+requests that try to reach files outside the index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from indexer import build_index, update_index
+from indexer.store import current_generation
+from naba.cli import cli
+from naba.config import Config, load_config
+from search import IndexUnavailableError, Searcher
+from tests.conftest import ARTICLES
+from web import create_app
+
+
+def _index(tmp_path):
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), "utf-8")
+    index = tmp_path / "index"
+    build_index([source], index)
+    return index
+
+
+def _empty(tmp_path):
+    (tmp_path / "index").mkdir()
+    return tmp_path / "index"
+
+
+def _old_schema(tmp_path):
+    index = _index(tmp_path)
+    (current_generation(index) / "naba.json").write_text('{"schema_version": 0}', "utf-8")
+    return index
+
+
+def _damaged(tmp_path):
+    index = _index(tmp_path)
+    for path in current_generation(index).glob("*.seg"):
+        path.write_bytes(b"\x00" * 10)
+    for path in current_generation(index).glob("*.toc"):
+        path.write_bytes(b"not a toc")
+    return index
+
+
+def _lost_generation(tmp_path):
+    index = _index(tmp_path)
+    shutil.rmtree(current_generation(index))
+    return index
+
+
+BROKEN = {
+    "missing": lambda tmp_path: tmp_path / "nothing",
+    "empty": _empty,
+    "older schema": _old_schema,
+    "damaged": _damaged,
+    "lost generation": _lost_generation,
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_unusable_index_is_a_clear_error_everywhere(tmp_path, kind):
+    index = BROKEN[kind](tmp_path)
+    with pytest.raises(IndexUnavailableError, match="naba index"):
+        Searcher(index)
+    result = CliRunner().invoke(cli, ["search", "داعش", "--index", str(index)])
+    assert result.exit_code == 1 and "naba index" in result.output
+    assert "Traceback" not in result.output
+    client = create_app(Config(index=index)).test_client()
+    page = client.get("/", query_string={"q": "داعش"})
+    assert page.status_code == 503 and "naba index" in page.get_data(as_text=True)
+    api = client.get("/api/search", query_string={"q": "داعش"})
+    assert api.status_code == 503 and "naba index" in api.get_json()["error"]
+    assert client.get("/api/doc/ghouta-1").status_code == 503
+
+
+def test_web_recovers_once_the_index_is_built(tmp_path):
+    client = create_app(Config(index=tmp_path / "index")).test_client()
+    assert client.get("/api/search", query_string={"q": "الغوطة"}).status_code == 503
+    _index(tmp_path)
+    assert client.get("/api/search", query_string={"q": "الغوطة"}).status_code == 200
+
+
+def test_searches_keep_answering_while_the_index_changes(tmp_path):
+    index = _index(tmp_path)
+    more = tmp_path / "more.jsonl"
+    more.write_text(
+        "".join(
+            json.dumps(dict(a, id=f"more-{n}-{a['id']}"), ensure_ascii=False) + "\n"
+            for n in range(20)
+            for a in ARTICLES
+        ),
+        "utf-8",
+    )
+    errors, totals, stop = [], [], threading.Event()
+
+    def search_until_stopped(searcher):
+        while not stop.is_set():
+            try:
+                totals.append(searcher.search("الغوطة").total)
+            except Exception as error:  # any failure at all is what this test looks for
+                errors.append(error)
+
+    with Searcher(index) as searcher:
+        threads = [
+            threading.Thread(target=search_until_stopped, args=(searcher,)) for _ in range(3)
+        ]
+        for thread in threads:
+            thread.start()
+        update_index([more], index)
+        build_index([more], index)
+        stop.set()
+        for thread in threads:
+            thread.join()
+        final = searcher.search("الغوطة").total
+    assert errors == []
+    # Every search saw one consistent state: before (2), after the update (42) or the rebuild (40).
+    assert set(totals) <= {2, 42, 40} and final == 40
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../config.toml",
+        "/static/..%2F..%2Fconfig.toml",
+        "/static/%2e%2e/%2e%2e/pyproject.toml",
+        "/doc/../../etc/passwd",
+        "/api/doc/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/?q=x&index=/etc",
+    ],
+)
+def test_no_parameter_reaches_files_outside_the_index(index_dir, path):
+    client = create_app(Config(index=index_dir)).test_client()
+    response = client.get(path)
+    body = response.get_data(as_text=True)
+    assert response.status_code in (200, 400, 404)
+    assert "root:" not in body and "[project]" not in body and "schema_version" not in body
+
+
+def test_server_binds_to_loopback_by_default(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NABA_HOST", raising=False)
+    assert load_config().host == "127.0.0.1"
