@@ -7,6 +7,7 @@ change and a failed or killed one leaves the old index serving.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -59,8 +60,11 @@ def build_index(
     include_titles: bool = True,
     on_progress: ProgressCallback | None = None,
     lock_timeout: float = 10.0,
+    processes: int = 0,
 ) -> BuildReport:
     """Rebuild the index at ``index_dir`` from ``sources``; the old index serves until the swap.
+
+    ``processes`` worker processes analyze the articles (0: one per core).
 
     Raises BuildError when no article could be indexed, IndexBusyError when another
     process holds the write lock.
@@ -72,7 +76,7 @@ def build_index(
         ix = whoosh_index.create_in(str(generation), build_schema())
         next_seq = write_articles(
             ix, sources, report, include_titles=include_titles, first_seq=0, replace=False,
-            on_progress=on_progress,
+            on_progress=on_progress, processes=processes or os.cpu_count() or 1,
         )  # fmt: skip
         if report.indexed == 0:
             raise BuildError(

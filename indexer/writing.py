@@ -9,11 +9,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from indexer.parallel import ParallelWriter, SegmentWriterWithLengths, codec
 from indexer.schema import LEAD_WORDS
 from indexer.sources import Article, Problem, read_sources
 
 ProgressCallback = Callable[[int], None]
-WRITER_MEMORY_MB = 256
+WRITER_MEMORY_MB = 256  # for all worker processes together
+BATCH_SIZE = 200  # articles handed to a worker process at a time
 
 
 @dataclass
@@ -50,16 +52,24 @@ def write_articles(
     first_seq: int,
     replace: bool,
     on_progress: ProgressCallback | None,
+    processes: int = 1,
 ) -> int:
     """Index every article of ``sources`` in one commit; returns the next free sequence number.
 
     With ``replace``, an article whose id is already in the index replaces it. Within the
     sources, the last copy of an id wins (earlier ones are deleted after the commit).
+    ``processes`` > 1 analyzes on that many worker processes (not with ``replace``).
     """
     seen: Counter[str] = Counter()
     seq = first_seq
     existing = ix.searcher() if replace else None
-    writer = ix.writer(limitmb=WRITER_MEMORY_MB)
+    if processes > 1 and not replace:
+        writer = ParallelWriter(
+            ix, procs=processes, batchsize=BATCH_SIZE, multisegment=True,
+            limitmb=WRITER_MEMORY_MB // processes, codec=codec(),
+        )  # fmt: skip
+    else:
+        writer = SegmentWriterWithLengths(ix, limitmb=WRITER_MEMORY_MB, codec=codec())
     try:
         for item in read_sources(sources):
             if isinstance(item, Problem):
@@ -119,7 +129,7 @@ def article_fields(article: Article, include_titles: bool) -> dict[str, str]:
 def drop_superseded(ix: whoosh_index.Index, duplicated: list[str]) -> int:
     """Delete every copy of a duplicated id but the last one written; returns how many."""
     deleted = 0
-    writer = ix.writer()
+    writer = SegmentWriterWithLengths(ix, codec=codec())
     with ix.searcher() as searcher:
         for doc_id in duplicated:
             docnums = list(searcher.document_numbers(id=doc_id))

@@ -24,7 +24,6 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
-from whoosh.util.numlists import delta_decode
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
@@ -138,9 +137,9 @@ def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
             if matcher._data is None:
                 matcher._read_data()
             ids, weights = matcher._data[0], matcher._data[1]
+            block = np.asarray(ids, dtype=np.int64)
             if not matcher._byteids:
-                ids = delta_decode(ids)
-            block = np.fromiter(ids, dtype=np.int64, count=matcher._blocklength)
+                block = np.cumsum(block)  # each block's ids are stored as gaps
             docs.append(block)
             if weights is None:
                 freqs.append(np.ones(len(block)))

@@ -1,0 +1,108 @@
+"""Shared by the benchmark scripts: paths, the machine, percentiles, child processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+CORPORA = [CORPUS / "ant2018.jsonl.gz", CORPUS / "snn2015.jsonl.gz"]
+SHORT_QUERIES = SHARED / "eval" / "short-queries.tsv"
+LONG_QUERIES = SHARED / "eval" / "ant-headlines-dev" / "queries.tsv"
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+
+
+def machine() -> str:
+    """One line naming the machine and the versions measured."""
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}" for name in ("Whoosh", "pyarabic", "Tashaphyne", "numpy")
+    )
+    import sqlite3
+
+    return (
+        f"{platform.node() or 'host'}: {os.cpu_count()} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}, {versions}, SQLite {sqlite3.sqlite_version}; "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
+
+
+def read_queries(path: Path, limit: int | None = None) -> list[str]:
+    """The query texts of a qid<TAB>query file."""
+    queries = []
+    for line in path.read_text("utf-8").splitlines():
+        if "\t" in line:
+            queries.append(line.split("\t", 1)[1].strip())
+    return queries[:limit]
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile (share in 0..1) of a list of numbers."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+@dataclass
+class ChildResult:
+    """What a child process reported, with its wall time and peak resident memory."""
+
+    output: dict
+    seconds: float
+    peak_rss_mb: float
+
+
+def run_child(args: list[str], env: dict | None = None) -> ChildResult:
+    """Run ``python args...`` and measure it; the child prints one JSON object last."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
+    stdout = process.stdout.read()
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"{' '.join(args)} failed with status {status}: {stdout[-2000:]}")
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    return ChildResult(json.loads(lines[-1]), seconds, usage.ru_maxrss / 1024)
+
+
+def folder_size_mb(path: Path) -> float:
+    """Disk use of a folder's files (hard links counted once)."""
+    seen, total = set(), 0
+    for file in path.rglob("*"):
+        if file.is_file():
+            stat = file.stat()
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen.add((stat.st_dev, stat.st_ino))
+                total += stat.st_size
+    return total / 1024 / 1024
+
+
+def write_result(name: str, markdown: str, data: dict) -> Path:
+    """Write bench/results/NAME.md and NAME.json."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    path = RESULTS / f"{name}.md"
+    path.write_text(markdown.rstrip() + "\n", "utf-8")
+    return path
+
+
+def ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
+    """'2.3× better' style comparison of naba against a peer."""
+    if not ours or not theirs:
+        return "—"
+    factor = ours / theirs if higher_is_better else theirs / ours
+    return f"{factor:.2f}×"
