@@ -7,6 +7,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -56,7 +57,8 @@ def percentile(values: list[float], share: float) -> float:
 
 @dataclass
 class ChildResult:
-    """What a child process reported, with its wall time and peak resident memory."""
+    """What a child process reported, with its wall time and peak resident memory
+    (the largest sum over the child and all its own children at any moment)."""
 
     output: dict
     seconds: float
@@ -70,13 +72,49 @@ def run_child(args: list[str], env: dict | None = None) -> ChildResult:
         [sys.executable, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True,
         env={**os.environ, **(env or {})},
     )  # fmt: skip
+    peak = [0]
+    sampler = threading.Thread(target=_sample_rss, args=(process, peak), daemon=True)
+    sampler.start()
     stdout = process.stdout.read()
     _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = status  # stops the sampler
     seconds = time.perf_counter() - started
     if status != 0:
         raise RuntimeError(f"{' '.join(args)} failed with status {status}: {stdout[-2000:]}")
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
-    return ChildResult(json.loads(lines[-1]), seconds, usage.ru_maxrss / 1024)
+    peak_kb = max(peak[0], usage.ru_maxrss)
+    return ChildResult(json.loads(lines[-1]), seconds, peak_kb / 1024)
+
+
+def _sample_rss(process: subprocess.Popen, peak: list[int]) -> None:
+    """Every 0.1 s, the total resident memory (kB) of the process and its descendants."""
+    while process.returncode is None:
+        total = sum(_rss_kb(pid) for pid in _tree(process.pid))
+        peak[0] = max(peak[0], total)
+        time.sleep(0.1)
+
+
+def _tree(pid: int) -> list[int]:
+    pids, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        pids.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                queue += [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def folder_size_mb(path: Path) -> float:

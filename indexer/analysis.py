@@ -1,7 +1,7 @@
-"""The Arabic analysis chain: tokenizer → normalizer (with stopwords) → stemmer.
+"""The Arabic analysis: tokenize → normalize (dropping stopwords) → light-stem.
 
-Each step is a top-level Whoosh component with no pickled state, because Whoosh pickles
-the schema, analyzer included, into every index: the index stores only these import paths.
+The analyzer is a top-level Whoosh component whose only state is one flag, because Whoosh
+pickles the schema, analyzer included, into every index.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
-from whoosh.analysis import Filter, Token, Tokenizer
+from whoosh.analysis import Token, Tokenizer
 
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta, fold_yeh, normalize_word
 from indexer.stemmer import StemmerProfile, active_profile, stem, use_profile
@@ -45,9 +45,8 @@ def configure_analysis(
     global STOPWORDS
     use_profile(profile or StemmerProfile())
     STOPWORDS = load_stopwords() if stopwords is None else stopwords
-    normal_form.cache_clear()
-    index_term.cache_clear()
-    word_term.cache_clear()
+    for cached in (normal_form, index_term, word_term, exact_term):
+        cached.cache_clear()
 
 
 def analysis_fingerprint() -> str:
@@ -79,15 +78,29 @@ def word_term(word: str) -> str:
     return index_term(normal) if normal else ""
 
 
-class ArabicTokenizer(Tokenizer):
-    """Words of the original text, with marks, tatweel and ZWNJ kept inside them.
+@lru_cache(maxsize=500_000)
+def exact_term(word: str) -> str:
+    """The exact-form term of one word as written: normalized, unstemmed, ة folded ("" for
+    stopwords)."""
+    normal = normal_form(word)
+    return fold_teh_marbuta(normal) if normal else ""
 
-    Character offsets point into the original text, so highlights can mark words
-    exactly as the article wrote them.
+
+class ArabicAnalyzer(Tokenizer):
+    """The whole analysis in one step: words of the original text → their index terms.
+
+    Words keep their marks, tatweel and ZWNJ inside them; stopwords are dropped and positions
+    renumbered over the words kept, so phrases still match; character offsets point into the
+    original text, so highlights mark words as the article wrote them. ``stemmed=False`` gives
+    the exact forms (normalized, unstemmed). One generator instead of a chain of filters: a
+    build spends much of its time here.
     """
 
+    def __init__(self, stemmed: bool = True) -> None:
+        self.stemmed = stemmed
+
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
+        return type(other) is type(self) and other.stemmed == self.stemmed
 
     def __call__(
         self,
@@ -102,15 +115,21 @@ class ArabicTokenizer(Tokenizer):
         mode: str = "",
         **kwargs: object,
     ) -> Iterator[Token]:
+        term_of = word_term if self.stemmed else exact_term
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, (text, start, end) in enumerate(_spans(value, tokenize)):
-            token.text = text
+        position = start_pos
+        for text, start, end in _spans(value, tokenize):
+            term = term_of(text)
+            if not term:
+                continue
+            token.text = term
             token.boost = 1.0
             token.stopped = False
             if keeporiginal:
                 token.original = text
             if positions:
-                token.pos = start_pos + pos
+                token.pos = position
+                position += 1
             if chars:
                 token.startchar = start_char + start
                 token.endchar = start_char + end
@@ -125,62 +144,14 @@ def _spans(value: str, tokenize: bool) -> Iterator[tuple[str, int, int]]:
         yield match.group(), match.start(), match.end()
 
 
-class ArabicNormalizer(Filter):
-    """Normalize each token and drop stopwords, renumbering positions so phrases still match."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        kept = 0
-        first_pos = None
-        for token in tokens:
-            text = normal_form(token.text)
-            if token.positions and first_pos is None:
-                first_pos = token.pos
-            if not text:
-                continue
-            token.text = text
-            if token.positions:
-                token.pos = first_pos + kept
-            kept += 1
-            yield token
-
-
-class _TokenMap(Filter):
-    """A filter that rewrites each token's text with one pure function (``transform``)."""
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self)
-
-    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
-        transform = self.transform
-        for token in tokens:
-            token.text = transform(token.text)
-            yield token
-
-
-class ArabicStemmer(_TokenMap):
-    """Light-stem each normalized token, then fold ة → ه."""
-
-    is_morph = True
-    transform = staticmethod(index_term)
-
-
-class ExactForm(_TokenMap):
-    """Fold ة → ه on the unstemmed normal form: the exact-form field keeps word forms apart."""
-
-    transform = staticmethod(fold_teh_marbuta)
-
-
-def exact_analyzer():  # -> whoosh CompositeAnalyzer
+def exact_analyzer() -> ArabicAnalyzer:
     """Normalized but unstemmed words: rewards articles that use the query's own forms."""
-    return ArabicTokenizer() | ArabicNormalizer() | ExactForm()
+    return ArabicAnalyzer(stemmed=False)
 
 
-def arabic_analyzer():  # -> whoosh CompositeAnalyzer
+def arabic_analyzer() -> ArabicAnalyzer:
     """The analyzer used by every text field of the index and by queries."""
-    return ArabicTokenizer() | ArabicNormalizer() | ArabicStemmer()
+    return ArabicAnalyzer()
 
 
 _ANALYZER = arabic_analyzer()

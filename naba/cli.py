@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import time
@@ -62,6 +63,7 @@ def _config(ctx: click.Context, **overrides: object) -> Config:
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--no-titles", is_flag=True, help="Index bodies only (titles are still stored).")
+@click.option("--processes", type=click.IntRange(0, 64), help="Build processes (0: one per core).")
 @click.option(
     "--update",
     is_flag=True,
@@ -73,6 +75,7 @@ def index_command(
     sources: tuple[Path, ...],
     index_dir: Path | None,
     no_titles: bool,
+    processes: int | None,
     update: bool,
 ) -> None:
     """Rebuild the index from SOURCE folders and .jsonl/.jsonl.gz files, or --update it.
@@ -83,7 +86,7 @@ def index_command(
     Examples: naba index seeds/ ../archive/2018.jsonl.gz --index index;
     naba index --update new-articles.jsonl
     """
-    config = _config(ctx, index=index_dir)
+    config = _config(ctx, index=index_dir, build_processes=processes)
     progress = _Progress() if sys.stderr.isatty() else None
     if update and not sources:
         raise click.UsageError("--update needs the SOURCES to add, for example: new.jsonl")
@@ -101,6 +104,7 @@ def index_command(
                 include_titles=not no_titles,
                 on_progress=progress,
                 lock_timeout=config.lock_timeout,
+                processes=config.build_processes,
             )
     except (BuildError, IndexBusyError) as error:
         raise click.ClickException(str(error)) from error
@@ -388,7 +392,8 @@ def eval_command(
 @index_option
 @click.option("--host", help="Address to listen on (default: config, 127.0.0.1).")
 @click.option("--port", type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--threads", type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--threads", type=click.IntRange(1, 64), help="Threads of each process.")
+@click.option("--workers", type=click.IntRange(0, 64), help="Server processes (0: one per core).")
 @click.pass_context
 def serve_command(
     ctx: click.Context,
@@ -396,21 +401,23 @@ def serve_command(
     host: str | None,
     port: int | None,
     threads: int | None,
+    workers: int | None,
 ) -> None:
     """Serve the search page and its JSON API with a production WSGI server (waitress).
 
     Example: naba serve --port 8080, then open http://127.0.0.1:8080/
     """
-    import waitress
-
     from web import create_app
+    from web.server import serve
 
-    config = _config(ctx, index=index_dir, host=host, port=port, threads=threads)
+    config = _config(ctx, index=index_dir, host=host, port=port, threads=threads, workers=workers)
     app = create_app(config)
+    processes = config.workers or os.cpu_count() or 1
     click.echo(
-        f"naba: serving {config.index} on http://{config.host}:{config.port}/ (Ctrl-C stops)"
+        f"naba: serving {config.index} on http://{config.host}:{config.port}/ with "
+        f"{processes} process{'es' if processes > 1 else ''} (Ctrl-C stops)"
     )
-    waitress.serve(app, host=config.host, port=config.port, threads=config.threads, ident="naba")
+    serve(app, config.host, config.port, config.threads, processes)
 
 
 def main() -> None:

@@ -38,7 +38,11 @@ class Config:
     )
     host: str = _setting("127.0.0.1", "Address `naba serve` listens on (loopback by default).")
     port: int = _setting(8080, "Port `naba serve` listens on.")
-    threads: int = _setting(8, "Worker threads of the web server.")
+    threads: int = _setting(8, "Worker threads of each web server process.")
+    workers: int = _setting(0, "Web server processes (0: one per core).")
+    build_processes: int = _setting(
+        0, "Processes analyzing articles in a full build (0: one per core)."
+    )
     per_page: int = _setting(10, "Results on one page of the web UI and of `naba search`.")
     title_boost: float = _setting(1.0, "How much more a word in the title counts than in the body.")
     snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")

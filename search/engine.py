@@ -176,7 +176,7 @@ class Evaluator:
 
     def run(self, query: wq.Query) -> Matches:
         """Scores and matches of ``query`` over the live documents."""
-        matches = self._evaluate(query.normalize())
+        matches = self._evaluate(query)  # as Whoosh runs it: its normalize() can drop boosts
         matches.mask &= self.arrays.live
         matches.scores[~matches.mask] = 0.0
         return matches

@@ -1,0 +1,182 @@
+"""How cost grows with the archive: naba at 61k, 250k and 1M articles.
+
+    python bench/scale.py                         # 1x, 4x and 16x both corpora
+    python bench/scale.py --copies 1 4            # only some sizes (results accumulate)
+
+The two corpora are replicated with fresh ids (``c<k>-<id>``) and dates shifted by k years,
+written to bench/work/scale-<k>.jsonl; each size is built by the real indexer in a child
+process (wall time, peak RSS, index size), then the 300 short queries run through
+``Searcher.search`` as the page calls it, after 50 warm-up queries. Writes
+bench/results/scale.md, scale.json and scale.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    CORPORA,
+    LONG_QUERIES,
+    RESULTS,
+    SHORT_QUERIES,
+    WORK,
+    folder_size_mb,
+    machine,
+    percentile,
+    read_queries,
+    run_child,
+    write_result,
+)
+from bench.engines import read_articles  # noqa: E402
+
+WARMUP = 50
+
+
+def replicate(copies: int) -> Path:
+    """Both corpora ``copies`` times, with fresh ids and shifted dates, as one JSONL file."""
+    path = WORK / f"scale-{copies}.jsonl"
+    if path.exists():
+        return path
+    temporary = path.with_suffix(".tmp")
+    with temporary.open("w", encoding="utf-8") as stream:
+        for copy in range(copies):
+            for record in read_articles(CORPORA):
+                record["id"] = f"c{copy}-{record['id']}"
+                date = str(record.get("date") or "")
+                if copy and len(date) >= 4 and date[:4].isdigit():
+                    record["date"] = f"{int(date[:4]) + copy:04d}{date[4:]}"
+                    if record["date"][5:10] == "02-29":
+                        record["date"] = record["date"][:8] + "28" + record["date"][10:]
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+    temporary.rename(path)
+    return path
+
+
+def child_build(source: Path, out: Path) -> None:
+    from indexer import build_index
+
+    report = build_index([source], out)
+    print(json.dumps({"documents": report.documents}))
+
+
+def child_queries(index: Path) -> None:
+    from search import QueryError, Searcher
+
+    searcher = Searcher(index)
+
+    def run(query: str) -> float:
+        started = time.perf_counter()
+        try:
+            searcher.search(query)
+        except QueryError:
+            pass
+        return (time.perf_counter() - started) * 1000
+
+    for query in read_queries(LONG_QUERIES)[-WARMUP:]:
+        run(query)
+    times = [run(query) for query in read_queries(SHORT_QUERIES)]
+    print(json.dumps({"p50": percentile(times, 0.5), "p95": percentile(times, 0.95),
+                      "p99": percentile(times, 0.99)}))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", nargs="*", type=int, default=[1, 4, 16])
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, first, second = args.child
+        child_build(Path(first), Path(second)) if kind == "build" else child_queries(Path(first))
+        return
+    saved = RESULTS / "scale.json"
+    points = json.loads(saved.read_text())["points"] if saved.exists() else {}
+    for copies in args.copies:
+        source = replicate(copies)
+        out = WORK / f"scale-index-{copies}"
+        shutil.rmtree(out, ignore_errors=True)
+        built = run_child(["bench/scale.py", "--child", "build", str(source), str(out)])
+        queries = run_child(["bench/scale.py", "--child", "queries", str(out), "-"])
+        documents = built.output["documents"]
+        points[str(documents)] = {
+            "documents": documents,
+            "build_seconds": round(built.seconds, 1),
+            "docs_per_second": round(documents / built.seconds, 1),
+            "peak_rss_mb": round(built.peak_rss_mb),
+            "index_mb": round(folder_size_mb(out)),
+            "query_p50_ms": round(queries.output["p50"], 1),
+            "query_p95_ms": round(queries.output["p95"], 1),
+            "query_p99_ms": round(queries.output["p99"], 1),
+            "query_process_rss_mb": round(queries.peak_rss_mb),
+            "measured": machine(),
+        }
+        print(points[str(documents)], flush=True)
+        shutil.rmtree(out, ignore_errors=True)
+        report(points)
+
+
+def report(points: dict) -> None:
+    rows = sorted(points.values(), key=lambda row: row["documents"])
+    lines = [
+        "# Scale: naba from 61k to 1M articles",
+        "",
+        "`python bench/scale.py`: both corpora replicated with fresh ids and dates shifted by "
+        "a year per copy; each size built by `naba`'s indexer on every core, then the 300 "
+        "short queries through `Searcher.search` (10 highlighted hits, source counts, time "
+        "series, spelling) after 50 warm-up queries. Machine per row below.",
+        "",
+        "| articles | build | docs/s | peak RSS (build) | index | query p50 | p95 | p99 | "
+        "RSS (search process) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['documents']:,} | {row['build_seconds']:,.0f} s | "
+            f"{row['docs_per_second']:,.0f} | {row['peak_rss_mb']:,} MB | {row['index_mb']:,} MB | "
+            f"{row['query_p50_ms']} ms | "
+            f"{row['query_p95_ms']} ms | {row['query_p99_ms']} ms | "
+            f"{row['query_process_rss_mb']:,} MB |"
+        )
+    lines += ["", "Measured on: " + "; ".join(sorted({row["measured"] for row in rows}))]
+    lines += ["", "![cost against archive size](scale.png)"]
+    write_result("scale", "\n".join(lines), {"points": points})
+    plot(rows)
+
+
+def plot(rows: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [row["documents"] for row in rows]
+    figure, (build_axis, query_axis) = plt.subplots(1, 2, figsize=(11, 4))
+    build_axis.plot(sizes, [row["build_seconds"] / 60 for row in rows], "o-", label="build (min)")
+    build_axis.plot(sizes, [row["index_mb"] / 1024 for row in rows], "s-", label="index (GB)")
+    build_axis.plot(
+        sizes, [row["peak_rss_mb"] / 1024 for row in rows], "^-", label="build RSS (GB)"
+    )
+    build_axis.set_xlabel("articles")
+    build_axis.set_title("Build")
+    build_axis.legend()
+    for key, label in (("query_p50_ms", "p50"), ("query_p95_ms", "p95"), ("query_p99_ms", "p99")):
+        query_axis.plot(sizes, [row[key] for row in rows], "o-", label=label)
+    query_axis.axhline(300, color="grey", linestyle=":", label="1M target p95")
+    query_axis.set_xlabel("articles")
+    query_axis.set_ylabel("ms")
+    query_axis.set_title("Short queries, full search call")
+    query_axis.legend()
+    for axis in (build_axis, query_axis):
+        axis.grid(alpha=0.3)
+    figure.tight_layout()
+    figure.savefig(RESULTS / "scale.png", dpi=110)
+
+
+if __name__ == "__main__":
+    main()

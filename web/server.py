@@ -1,0 +1,49 @@
+"""Serving the app with waitress, in one process or several sharing the listening socket.
+
+Python runs one thread at a time per process, so one waitress process uses one core
+however many threads it has; with ``workers`` > 1 each process serves the same socket and
+the kernel spreads connections among them. Workers end with the parent, even when it is
+killed outright.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+
+import waitress
+from flask import Flask
+
+from indexer.parallel import _die_with_parent
+
+
+def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
+    """Serve ``app`` on host:port until interrupted."""
+    if workers <= 1:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="naba")
+        return
+    listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
+    children = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            _die_with_parent()
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            waitress.serve(app, sockets=[listener], threads=threads, ident="naba")
+            os._exit(0)
+        children.append(pid)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        os.waitpid(child, 0)
