@@ -69,8 +69,8 @@ def report(rows: dict, sources: list[Path]) -> None:
         "",
         f"`python bench/build.py` on {machine()}.",
         f"Sources: {', '.join(p.name for p in sources)}. Each engine in its own process, "
-        "one after the other; peak RSS of that process (children included for naba's workers "
-        "is not counted: see the note).",
+        "one after the other. Peak RSS: the most memory the engine's processes held together "
+        "(naba's build and its worker processes), sampled every 0.1 s.",
         "",
         "| engine | articles | wall time | docs/s | naba's throughput is | peak RSS | index size |",
         "|---|---|---|---|---|---|---|",

@@ -55,7 +55,13 @@ def analysis_fingerprint() -> str:
     return f"{active_profile().fingerprint()}-{digest}"
 
 
-@lru_cache(maxsize=500_000)
+# Per-process caches. The outer two see every token; the inner ones only their misses, so
+# they stay small: together they bound a build worker's memory.
+WORD_CACHE = 200_000
+INNER_CACHE = 20_000
+
+
+@lru_cache(maxsize=INNER_CACHE)
 def normal_form(word: str) -> str:
     """The normalized, unstemmed form of a token, or "" when it is a stopword or has no letters."""
     text = normalize_word(word)
@@ -65,20 +71,20 @@ def normal_form(word: str) -> str:
     return "" if folded != text and folded in STOPWORDS else folded
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=INNER_CACHE)
 def index_term(normalized: str) -> str:
     """The index term of a normalized word: its light stem with ة folded to ه."""
     return fold_teh_marbuta(stem(normalized))
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=WORD_CACHE)
 def word_term(word: str) -> str:
     """The index term of one word as written ("" for stopwords): what highlighting compares."""
     normal = normal_form(word)
     return index_term(normal) if normal else ""
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=WORD_CACHE)
 def exact_term(word: str) -> str:
     """The exact-form term of one word as written: normalized, unstemmed, ة folded ("" for
     stopwords)."""

@@ -21,9 +21,9 @@ _PR_SET_PDEATHSIG = 1
 
 
 def codec() -> W3Codec:
-    """Whoosh's codec without zlib on posting blocks: a build writes them a third faster and
-    a search reads them without inflating, for an index about 40% larger."""
-    return W3Codec(compression=0)
+    """Whoosh's codec with zlib's fastest level on posting blocks: as small as its default
+    level 3 on Arabic news, and quicker to write (no compression: ~10% quicker, 40% larger)."""
+    return W3Codec(compression=1)
 
 
 def _die_with_parent() -> None:

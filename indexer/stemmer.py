@@ -92,7 +92,7 @@ def _acceptable(word: str, left: int, right: int) -> bool:
     return length >= _profile.min_stem
 
 
-@lru_cache(maxsize=500_000)
+@lru_cache(maxsize=20_000)  # only asked for words the analysis caches have not seen
 def stem(word: str) -> str:
     """The light stem of a normalized word; words without Arabic letters are returned as is."""
     if len(word) <= _profile.min_stem or not _ARABIC_LETTERS.intersection(word):

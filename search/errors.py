@@ -8,7 +8,14 @@ class SearchError(Exception):
 
 
 class QueryError(SearchError):
-    """The query has nothing to search for, or is beyond the documented limits."""
+    """The query has nothing to search for, or is beyond the documented limits.
+
+    ``arabic`` says the same for the Arabic page.
+    """
+
+    def __init__(self, message: str, arabic: str = "") -> None:
+        super().__init__(message)
+        self.arabic = arabic or message
 
 
 class IndexUnavailableError(SearchError):

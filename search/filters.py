@@ -42,7 +42,10 @@ def make_filters(
     start = parse_date(date_from, end=False) if date_from else ""
     end = parse_date(date_to, end=True) if date_to else ""
     if start and end and start > end:
-        raise QueryError(f"the date range is empty: {start} is after {end}")
+        raise QueryError(
+            f"the date range is empty: {start} is after {end}",
+            f"نطاق التاريخ فارغ: {start} بعد {end}",
+        )
     chosen = tuple(dict.fromkeys(source.strip() for source in sources if source.strip()))
     return Filters(chosen, start, end)
 
@@ -51,20 +54,26 @@ def parse_date(text: str, *, end: bool) -> str:
     """A YYYY-MM-DD date from a year, month or day; raises QueryError when it is not one."""
     match = _DATE.fullmatch(fold_letters(text.strip()))
     if not match:
-        raise QueryError(f"not a date: {text[:40]!r} (write YYYY-MM-DD, YYYY-MM or YYYY)")
+        raise QueryError(
+            f"not a date: {text[:40]!r} (write YYYY-MM-DD, YYYY-MM or YYYY)",
+            f"تاريخ غير صالح: «{text[:40]}» (اكتبه بالصيغة YYYY-MM-DD أو YYYY-MM أو YYYY)",
+        )
     year = int(match[1])
     month = int(match[2] or (12 if end else 1))
     if not 1 <= month <= 12 or year < 1:
-        raise QueryError(f"not a date: {text[:40]!r}")
+        raise QueryError(f"not a date: {text[:40]!r}", f"تاريخ غير صالح: «{text[:40]}»")
     last = calendar.monthrange(year, month)[1]
     day = int(match[3] or (last if end else 1))
     if not 1 <= day <= last:
-        raise QueryError(f"not a date: {text[:40]!r}")
+        raise QueryError(f"not a date: {text[:40]!r}", f"تاريخ غير صالح: «{text[:40]}»")
     return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def check_sort(sort: str) -> str:
     """The sort order, one of SORTS; raises QueryError otherwise."""
     if sort not in SORTS:
-        raise QueryError(f"sort must be one of {', '.join(SORTS)}")
+        raise QueryError(
+            f"sort must be one of {', '.join(SORTS)}",
+            "الترتيب إما relevance أو newest أو oldest",
+        )
     return sort

@@ -10,6 +10,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from html import escape
 
+from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
 from indexer.normalize import WORD_PATTERN
 
@@ -36,12 +37,21 @@ class Match:
 
 
 def find_matches(text: str, terms: Collection[str], limit: int | None = None) -> list[Match]:
-    """Spans of ``text`` whose words analyze to one of ``terms``, in order."""
+    """Spans of ``text`` whose words analyze to one of ``terms``, in order.
+
+    A light stem is always a piece of the normalized word, so a word containing none of
+    the terms is passed over without stemming it (most words of an article).
+    """
     matches: list[Match] = []
     if not terms:
         return matches
+    pieces = tuple(terms)
     for word in WORD_PATTERN.finditer(text):
-        if (term := word_term(word.group())) in terms:
+        text_of_word = word.group()
+        folded = folded_form(text_of_word)
+        if not folded or not any(piece in folded for piece in pieces):
+            continue
+        if (term := word_term(text_of_word)) in terms:
             matches.append(Match(word.start(), word.end(), term))
             if limit is not None and len(matches) >= limit:
                 break

@@ -80,7 +80,10 @@ class ParsedQuery:
 def parse(text: str) -> ParsedQuery:
     """Parse a query string. Raises QueryError when there is nothing to search for."""
     if len(text) > MAX_QUERY_CHARS:
-        raise QueryError(f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it")
+        raise QueryError(
+            f"the query is longer than {MAX_QUERY_CHARS} characters; shorten it",
+            f"عبارة البحث أطول من {MAX_QUERY_CHARS} حرف؛ اختصرها",
+        )
     groups: list[list[Clause]] = [[]]
     ignored: list[str] = []
     for raw, exclude, phrase in _pieces(text):
@@ -95,9 +98,12 @@ def parse(text: str) -> ParsedQuery:
         groups[-1].append(Clause(_display(raw), terms, exact, exclude, phrase or len(terms) > 1))
     kept = tuple(tuple(group) for group in groups if any(not c.exclude for c in group))
     if sum(len(clause.terms) for group in kept for clause in group) > MAX_QUERY_TERMS:
-        raise QueryError(f"the query has more than {MAX_QUERY_TERMS} words; shorten it")
+        raise QueryError(
+            f"the query has more than {MAX_QUERY_TERMS} words; shorten it",
+            f"عبارة البحث فيها أكثر من {MAX_QUERY_TERMS} كلمة؛ اختصرها",
+        )
     if not kept:
-        raise QueryError(_nothing_to_search(text, ignored))
+        raise QueryError(*_nothing_to_search(text, ignored))
     return ParsedQuery(kept, tuple(ignored))
 
 
@@ -106,17 +112,26 @@ def _display(raw: str) -> str:
     return raw.strip(_EDGE_PUNCTUATION) or raw
 
 
-def _nothing_to_search(text: str, ignored: list[str]) -> str:
+def _nothing_to_search(text: str, ignored: list[str]) -> tuple[str, str]:
+    """Why there is nothing to search for, in English and in Arabic."""
     if not text.strip():
-        return "type a word to search for"
+        return "type a word to search for", "اكتب كلمة للبحث عنها"
     if ignored and not any(char.isalnum() for char in "".join(ignored)):
-        return "the query has no words, only punctuation; type a word to search for"
-    if ignored:
         return (
-            f"the query has only common words ({'، '.join(ignored)}) that naba does not "
-            "index; add a more specific word"
+            "the query has no words, only punctuation; type a word to search for",
+            "عبارة البحث بلا كلمات، فيها علامات ترقيم فقط؛ اكتب كلمة للبحث عنها",
         )
-    return "the query only excludes words; add a word to search for"
+    if ignored:
+        words = "، ".join(ignored)
+        return (
+            f"the query has only common words ({words}) that naba does not index; "
+            "add a more specific word",
+            f"عبارة البحث فيها كلمات شائعة فقط ({words}) لا يفهرسها نبأ؛ أضف كلمة أدق",
+        )
+    return (
+        "the query only excludes words; add a word to search for",
+        "عبارة البحث تستبعد كلمات فقط؛ أضف كلمة للبحث عنها",
+    )
 
 
 def _pieces(text: str):

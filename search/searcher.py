@@ -171,7 +171,10 @@ class Searcher:
         started = time.perf_counter()
         _check_paging(page, per_page)
         if interval not in INTERVALS:
-            raise QueryError(f"interval must be one of {', '.join(INTERVALS)}")
+            raise QueryError(
+                f"interval must be one of {', '.join(INTERVALS)}",
+                "الفترة إما auto أو day أو week أو month",
+            )
         view = self._view()
         request = self._request(view, query, sources, date_from, date_to, sort, aliases)
         selection = self._select(view, request)
@@ -212,7 +215,10 @@ class Searcher:
     ) -> Export:
         """Every hit of a search (up to ``limit``, at most EXPORT_LIMIT), without snippets."""
         if not 1 <= limit <= EXPORT_LIMIT:
-            raise QueryError(f"an export holds between 1 and {EXPORT_LIMIT:,} articles")
+            raise QueryError(
+                f"an export holds between 1 and {EXPORT_LIMIT:,} articles",
+                f"التنزيل يضم من مقالة واحدة إلى {EXPORT_LIMIT:,} مقالة",
+            )
         view = self._view()
         request = self._request(view, query, sources, date_from, date_to, sort, aliases)
         selection = self._select(view, request)
@@ -281,7 +287,10 @@ class Searcher:
         filters = make_filters(tuple(sources), date_from, date_to)
         unknown = [name for name in filters.sources if name not in view.columns().known_sources]
         if unknown:
-            raise QueryError(f"no articles from the source {unknown[0][:100]!r} in this index")
+            raise QueryError(
+                f"no articles from the source {unknown[0][:100]!r} in this index",
+                f"لا مقالات من المصدر «{unknown[0][:100]}» في هذا الفهرس",
+            )
         return _Request(self._parse(query, aliases), filters, check_sort(sort))
 
     def _select(self, view: _View, request: _Request) -> _Selection:
@@ -431,9 +440,14 @@ def _contains_run(text: str, terms: tuple[str, ...]) -> bool:
 
 def _check_paging(page: int, per_page: int) -> None:
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        raise QueryError(
+            f"per_page must be between 1 and {MAX_PER_PAGE}",
+            f"عدد النتائج في الصفحة من 1 إلى {MAX_PER_PAGE}",
+        )
     if not 1 <= page <= MAX_PAGE:
-        raise QueryError(f"page must be between 1 and {MAX_PAGE}")
+        raise QueryError(
+            f"page must be between 1 and {MAX_PAGE}", f"رقم الصفحة من 1 إلى {MAX_PAGE}"
+        )
 
 
 def _longest_group(parsed: ParsedQuery) -> int:

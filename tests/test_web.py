@@ -36,7 +36,9 @@ def test_no_results_page(client):
 
 def test_stopword_query_is_a_friendly_400(client):
     response = client.get("/", query_string={"q": "في من"})
-    assert response.status_code == 400 and "common words" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "كلمات شائعة فقط" in response.get_data(as_text=True)
+    data = client.get("/api/search", query_string={"q": "في من"}).get_json()
+    assert "common words" in data["error"] and "كلمات شائعة" in data["error_ar"]
 
 
 def test_paging_links_keep_the_query(client):
@@ -158,20 +160,21 @@ def test_api_search_carries_facets_series_and_filters(client):
 
 
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("params", "message", "arabic"),
     [
-        ({"source": "Nowhere"}, "Nowhere"),
-        ({"from": "2018-02-30"}, "not a date"),
-        ({"to": "<script>"}, "not a date"),
-        ({"sort": "random"}, "sort"),
-        ({"interval": "1"}, "interval"),
+        ({"source": "Nowhere"}, "Nowhere", "لا مقالات من المصدر «Nowhere»"),
+        ({"from": "2018-02-30"}, "not a date", "تاريخ غير صالح"),
+        ({"to": "<script>"}, "not a date", "تاريخ غير صالح"),
+        ({"sort": "random"}, "sort", "الترتيب"),
+        ({"interval": "1"}, "interval", "الفترة"),
     ],
 )
-def test_bad_filters_are_400_with_the_reason(client, params, message):
+def test_bad_filters_are_400_with_the_reason(client, params, message, arabic):
     response = client.get("/api/search", query_string={"q": "داعش", **params})
     assert response.status_code == 400 and message in response.get_json()["error"]
     page = client.get("/", query_string={"q": "داعش", **params})
-    assert page.status_code == 400 and "<script>" not in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 400 and arabic in text and "<script>" not in text
 
 
 def test_document_page_marks_matches_and_leads_back_to_the_results(client):

@@ -68,11 +68,13 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
-def error_response(status: int, message: str):
-    """An error as JSON under /api/, else as the friendly error page."""
+def error_response(status: int, message: str, arabic: str = ""):
+    """An error as JSON under /api/ (``error`` in English, ``error_ar`` in Arabic when known),
+    else as the friendly error page (in Arabic when known)."""
     if wants_json():
-        return jsonify(error=message, status=status), status
-    return render_template("error.html", status=status, message=message), status
+        extra = {"error_ar": arabic} if arabic else {}
+        return jsonify(error=message, status=status, **extra), status
+    return render_template("error.html", status=status, message=arabic or message), status
 
 
 def _http_error(error: HTTPException):

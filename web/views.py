@@ -40,7 +40,7 @@ def index():
     try:
         results = _search(args)
     except QueryError as error:
-        page["message"] = str(error)
+        page["message"] = error.arabic
         return render_template("search.html", **page, results=None), 400
     except IndexUnavailableError as error:
         return error_response(503, str(error))
@@ -65,7 +65,7 @@ def api_search():
     try:
         return jsonify(_search(args).to_dict())
     except QueryError as error:
-        return error_response(400, str(error))
+        return error_response(400, str(error), error.arabic)
     except IndexUnavailableError as error:
         return error_response(503, str(error))
 
@@ -110,7 +110,7 @@ def export():
     try:
         exported = searcher().export(args.query, limit=limit, **args.filters())
     except QueryError as error:
-        return error_response(400, str(error))
+        return error_response(400, str(error), error.arabic)
     except IndexUnavailableError as error:
         return error_response(503, str(error))
     if as_csv:
