@@ -42,7 +42,7 @@ from bench.common import (  # noqa: E402
 )
 from bench.engines import read_articles  # noqa: E402
 
-SOURCES = ["AlArabiya", "BBC", "CNN", "France24", "SkyNews"]
+SOURCES = ["alarabia", "bbc", "cnn", "france24", "skynews", "okaz", "sabq"]  # as in the corpora
 UPDATE_ARTICLES = 3000
 _COMMON_WORDS_AR = "كلمات شائعة".encode()  # the page's 400 for a query of only common words
 

@@ -134,7 +134,7 @@ def delete_documents(
 
     def write(generation: Path) -> dict:
         ix = whoosh_index.open_dir(str(generation))
-        writer = ix.writer()
+        writer = ix.writer(compound=False)
         try:
             with ix.searcher() as searcher:
                 for doc_id in ids:

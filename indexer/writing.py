@@ -15,6 +15,8 @@ from indexer.sources import Article, Problem, read_sources
 
 ProgressCallback = Callable[[int], None]
 WRITER_MEMORY_MB = 256  # for all worker processes together
+# Segments stay separate files: Whoosh reads a compound segment file into memory again for
+# every reader it opens (each server thread has one), but maps separate files.
 BATCH_SIZE = 200  # articles handed to a worker process at a time
 
 
@@ -66,10 +68,12 @@ def write_articles(
     if processes > 1 and not replace:
         writer = ParallelWriter(
             ix, procs=processes, batchsize=BATCH_SIZE, multisegment=True,
-            limitmb=WRITER_MEMORY_MB // processes, codec=codec(),
+            limitmb=WRITER_MEMORY_MB // processes, codec=codec(), compound=False,
         )  # fmt: skip
     else:
-        writer = SegmentWriterWithLengths(ix, limitmb=WRITER_MEMORY_MB, codec=codec())
+        writer = SegmentWriterWithLengths(
+            ix, limitmb=WRITER_MEMORY_MB, codec=codec(), compound=False
+        )
     try:
         for item in read_sources(sources):
             if isinstance(item, Problem):
@@ -129,7 +133,7 @@ def article_fields(article: Article, include_titles: bool) -> dict[str, str]:
 def drop_superseded(ix: whoosh_index.Index, duplicated: list[str]) -> int:
     """Delete every copy of a duplicated id but the last one written; returns how many."""
     deleted = 0
-    writer = SegmentWriterWithLengths(ix, codec=codec())
+    writer = SegmentWriterWithLengths(ix, codec=codec(), compound=False)
     with ix.searcher() as searcher:
         for doc_id in duplicated:
             docnums = list(searcher.document_numbers(id=doc_id))

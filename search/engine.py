@@ -59,28 +59,32 @@ class IndexArrays:
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._phrases: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cached_bytes = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the caches
+        self._reading = threading.Lock()  # the shared reader's files (seek, then read)
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length in ``field`` as Whoosh stores it (one byte, quantized)."""
         found = self._lengths.get(field)
         if found is None:
-            parts = []
-            for leaf, _offset in self._leaves:
-                perdoc = leaf._perdoc
-                column = perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
-                count = leaf.doc_count_all()
-                if column is None:
-                    parts.append(np.ones(count))
-                    continue
-                raw = np.fromiter((column[i] for i in range(count)), dtype=np.uint8, count=count)
-                lengths = _LENGTH_TABLE[raw]
-                lengths[raw == 0] = 1.0
-                parts.append(lengths)
-            found = np.concatenate(parts) if parts else np.ones(0)
+            with self._reading:
+                found = self._read_lengths(field)
             with self._lock:
                 self._lengths[field] = found
         return found
+
+    def _read_lengths(self, field: str) -> np.ndarray:
+        parts = []
+        for leaf, _offset in self._leaves:
+            column = leaf._perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
+            count = leaf.doc_count_all()
+            if column is None:
+                parts.append(np.ones(count))
+                continue
+            raw = np.fromiter((column[i] for i in range(count)), dtype=np.uint8, count=count)
+            lengths = _LENGTH_TABLE[raw]
+            lengths[raw == 0] = 1.0
+            parts.append(lengths)
+        return np.concatenate(parts) if parts else np.ones(0)
 
     def postings(self, field: str, term: str) -> Postings:
         """The postings of ``term`` in ``field`` across every segment (deleted ones included)."""
@@ -90,6 +94,17 @@ class IndexArrays:
             if found is not None:
                 self._postings.move_to_end(key)
                 return found
+        with self._reading:
+            found = self._read(field, term)
+        with self._lock:
+            self._postings[key] = found
+            self._cached_bytes += found.nbytes
+            while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
+                _, dropped = self._postings.popitem(last=False)
+                self._cached_bytes -= dropped.nbytes
+        return found
+
+    def _read(self, field: str, term: str) -> Postings:
         docs, freqs = [], []
         for leaf, offset in self._leaves:
             try:
@@ -101,17 +116,10 @@ class IndexArrays:
             leaf_docs, leaf_freqs = _read_postings(matcher)
             docs.append(leaf_docs + offset)
             freqs.append(leaf_freqs)
-        found = Postings(
+        return Postings(
             np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
             np.concatenate(freqs) if freqs else np.zeros(0),
         )
-        with self._lock:
-            self._postings[key] = found
-            self._cached_bytes += found.nbytes
-            while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
-                _, dropped = self._postings.popitem(last=False)
-                self._cached_bytes -= dropped.nbytes
-        return found
 
     def phrase_docs(self, searcher: WhooshSearcher, query: wq.Phrase) -> np.ndarray:
         """The documents where Whoosh finds the phrase (cached: alias names recur)."""

@@ -34,12 +34,6 @@ class TimeSeries:
         return max((bucket.count for bucket in self.buckets), default=0)
 
 
-def source_counts(sources: Iterable[str]) -> tuple[tuple[str, int], ...]:
-    """(source, hits) pairs, most hits first; articles with no source are left out."""
-    counts = Counter(source for source in sources if source)
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-
-
 def time_series(dates: Iterable[str], interval: str = "auto") -> TimeSeries:
     """Count hits per period from their YYYY-MM-DD dates."""
     days: Counter[date] = Counter()

@@ -24,12 +24,6 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.sources or self.date_from or self.date_to)
 
-    def dated(self, date: str) -> bool:
-        """Whether an article's date lies in the range (undated ones do not, once one is set)."""
-        if not (self.date_from or self.date_to):
-            return True
-        return bool(date) and self.date_from <= date and (not self.date_to or date <= self.date_to)
-
 
 def make_filters(
     sources: tuple[str, ...] | list[str] = (), date_from: str = "", date_to: str = ""

@@ -33,29 +33,47 @@ EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
 SHORT_QUERY_WORDS = 2
 
 
+class _Shared:
+    """What every thread shares for one generation: the columns and the scoring arrays
+    (postings cache included), read through a Whoosh reader of their own."""
+
+    def __init__(self, searcher: WhooshSearcher) -> None:
+        self.searcher = searcher
+        self._lock = threading.Lock()
+        self._columns: Columns | None = None
+        self._arrays: IndexArrays | None = None
+
+    def columns(self) -> Columns:
+        with self._lock:
+            if self._columns is None:
+                self._columns = Columns(self.searcher.reader())
+            return self._columns
+
+    def arrays(self) -> IndexArrays:
+        with self._lock:
+            if self._arrays is None:
+                self._arrays = IndexArrays(self.searcher)
+            return self._arrays
+
+
 @dataclass
 class _View:
-    """One thread's Whoosh searcher over one generation of the index, and its arrays."""
+    """One thread's Whoosh searcher over one generation of the index."""
 
     generation: Path
     searcher: WhooshSearcher
-    _columns: Columns | None = None
-    _arrays: IndexArrays | None = None
+    shared: _Shared
 
     def current(self, generation: Path) -> bool:
         return self.generation == generation and self.searcher.up_to_date()
 
     def columns(self) -> Columns:
-        """Each article's date and source, read once per view for filters and facets."""
-        if self._columns is None:
-            self._columns = Columns(self.searcher.reader())
-        return self._columns
+        """Each article's date and source, read once per generation for filters and facets."""
+        return self.shared.columns()
 
     def arrays(self) -> IndexArrays:
-        """Field lengths and cached postings, read once per view for scoring."""
-        if self._arrays is None:
-            self._arrays = IndexArrays(self.searcher)
-        return self._arrays
+        """Field lengths and cached postings, read once per generation for scoring."""
+        return self.shared.arrays()
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class Searcher:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._views: list[_View] = []
+        self._shared: dict[Path, _Shared] = {}
         self._view()  # fail now, not at the first search, when the index is unusable
 
     def __enter__(self) -> Searcher:
@@ -130,6 +149,9 @@ class Searcher:
             for view in self._views:
                 view.searcher.close()
             self._views.clear()
+            for shared in self._shared.values():
+                shared.searcher.close()
+            self._shared.clear()
         self._local = threading.local()
 
     @property
@@ -184,6 +206,8 @@ class Searcher:
             self._hit(view.searcher.stored_fields(docnum), score, request.parsed, terms)
             for docnum, score in ranked
         )
+        series = view.columns().series(selection.docs, interval)
+        suggestion = suggest(query, view.searcher.reader()) if highlight else None
         return SearchResults(
             query=query,
             total=len(selection.docs),
@@ -198,8 +222,8 @@ class Searcher:
             sort=request.sort,
             filters=request.filters,
             sources=selection.sources,
-            series=view.columns().series(selection.docs, interval),
-            suggestion=suggest(query, view.searcher.reader()) if highlight else None,
+            series=series,
+            suggestion=suggestion,
         )
 
     def export(
@@ -390,14 +414,28 @@ class Searcher:
         view: _View | None = getattr(self._local, "view", None)
         if view is not None and view.current(generation):
             return view
-        fresh = _View(generation, _open_searcher(self.index_dir, generation, self._weighting))
+        searcher = _open_searcher(self.index_dir, generation, self._weighting)
         with self._lock:
+            shared = self._shared.get(generation)
+            if shared is None or not shared.searcher.up_to_date():
+                opened = _open_searcher(self.index_dir, generation, self._weighting)
+                shared = self._shared[generation] = _Shared(opened)
+            fresh = _View(generation, searcher, shared)
             if view is not None and view in self._views:
                 self._views.remove(view)
                 view.searcher.close()
             self._views.append(fresh)
+            self._drop_unused_shared()
         self._local.view = fresh
         return fresh
+
+    def _drop_unused_shared(self) -> None:
+        """Close the shared data of generations no thread is searching any more."""
+        in_use = {id(view.shared) for view in self._views}
+        for generation, shared in list(self._shared.items()):
+            if id(shared) not in in_use:
+                shared.searcher.close()
+                del self._shared[generation]
 
 
 def _open_searcher(index_dir: Path, generation: Path, weighting: LuceneBM25) -> WhooshSearcher:
