@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import shutil
 import socket
@@ -75,12 +76,15 @@ def free_port() -> int:
 
 
 def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 60
+    """Wait until the server answers a search (its processes have opened the index)."""
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError("naba serve exited")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/api/search?q=" + urllib.parse.quote("سوريا"))
+            if connection.getresponse().status == 200:
                 return
         except OSError:
             time.sleep(0.2)
@@ -212,7 +216,7 @@ def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
         "requests": done,
         "planned": args.requests,
         "clients": args.clients,
-        "workers": args.workers or 1,
+        "workers": args.workers or os.cpu_count(),
         "seconds": round(seconds, 1),
         "requests_per_second": round(done / seconds, 1),
         "p50_ms": round(percentile(clients.latencies, 0.50), 1),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ from search.results import Document, Export, Hit, SearchResults, SourceCount
 from search.scoring import LuceneBM25
 from search.spelling import suggest
 
+RESULT_CACHE_ENTRIES = 1024  # recent result pages, per index generation
 MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
@@ -135,6 +137,7 @@ class Searcher:
         self._lock = threading.Lock()
         self._views: list[_View] = []
         self._shared: dict[Path, _Shared] = {}
+        self._results: OrderedDict[tuple, SearchResults] = OrderedDict()
         self._view()  # fail now, not at the first search, when the index is unusable
 
     def __enter__(self) -> Searcher:
@@ -152,6 +155,7 @@ class Searcher:
             for shared in self._shared.values():
                 shared.searcher.close()
             self._shared.clear()
+            self._results.clear()
         self._local = threading.local()
 
     @property
@@ -191,13 +195,53 @@ class Searcher:
         index cannot be opened.
         """
         started = time.perf_counter()
+        view = self._view()
+        key = (view.generation, query, page, per_page, tuple(sources), date_from, date_to, sort,
+               interval, aliases, highlight)  # fmt: skip
+        with self._lock:
+            cached = self._results.get(key)
+            if cached is not None:
+                self._results.move_to_end(key)
+        if cached is not None:
+            return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
+        results = self._search(view, query, page, per_page, sources, date_from, date_to, sort,
+                               interval, aliases, highlight, started)  # fmt: skip
+        with self._lock:
+            self._results[key] = results
+            while len(self._results) > RESULT_CACHE_ENTRIES:
+                self._results.popitem(last=False)
+        return results
+
+    def warm(self) -> None:
+        """Read what every search needs (dates, sources, field lengths) now, not at the
+        first search: a server calls this before it answers."""
+        view = self._view()
+        view.columns()
+        arrays = view.arrays()
+        for field in ("title", "body", "lead", "exact"):
+            arrays.lengths(field)
+
+    def _search(
+        self,
+        view: _View,
+        query: str,
+        page: int,
+        per_page: int,
+        sources: Sequence[str],
+        date_from: str,
+        date_to: str,
+        sort: str,
+        interval: str,
+        aliases: bool,
+        highlight: bool,
+        started: float,
+    ) -> SearchResults:
         _check_paging(page, per_page)
         if interval not in INTERVALS:
             raise QueryError(
                 f"interval must be one of {', '.join(INTERVALS)}",
                 "الفترة إما auto أو day أو week أو month",
             )
-        view = self._view()
         request = self._request(view, query, sources, date_from, date_to, sort, aliases)
         selection = self._select(view, request)
         ranked = self._rank(view, selection, request.sort, (page - 1) * per_page, page * per_page)

@@ -8,7 +8,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from naba.config import Config, load_config, searcher_options
-from search import Searcher
+from search import Searcher, SearchError
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
@@ -51,6 +51,18 @@ class _SearcherSlot:
             if self._searcher is None:
                 self._searcher = Searcher(config.index, **searcher_options(config))
             return self._searcher
+
+
+def warm_up(app: Flask) -> None:
+    """Open the index and read what searches need before the first request.
+
+    Without a usable index this does nothing: the pages say what to do.
+    """
+    with app.app_context():
+        try:
+            searcher().warm()
+        except SearchError as error:
+            app.logger.warning("not warmed up: %s", error)
 
 
 def searcher() -> Searcher:

@@ -17,11 +17,13 @@ import waitress
 from flask import Flask
 
 from indexer.parallel import _die_with_parent
+from web.app import warm_up
 
 
 def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
     """Serve ``app`` on host:port until interrupted."""
     if workers <= 1:
+        warm_up(app)
         waitress.serve(app, host=host, port=port, threads=threads, ident="naba")
         return
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
@@ -31,6 +33,7 @@ def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> N
         if pid == 0:  # a worker
             _die_with_parent()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            warm_up(app)
             waitress.serve(app, sockets=[listener], threads=threads, ident="naba")
             os._exit(0)
         children.append(pid)
