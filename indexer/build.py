@@ -78,11 +78,7 @@ def build_index(
             ix, sources, report, include_titles=include_titles, first_seq=0, replace=False,
             on_progress=on_progress, processes=processes or os.cpu_count() or 1,
         )  # fmt: skip
-        if report.indexed == 0:
-            raise BuildError(
-                f"no article could be indexed from {', '.join(map(str, sources))}; "
-                f"the existing index at {index_dir} was kept"
-            )
+        _require_articles(report, sources, f"the existing index at {index_dir} was kept")
         report.documents = ix.doc_count()
         return {"include_titles": include_titles, "next_seq": next_seq, "sources": sources}
 
@@ -113,11 +109,7 @@ def update_index(
             first_seq=meta.get("next_seq", ix.doc_count_all()), replace=True,
             on_progress=on_progress,
         )  # fmt: skip
-        if report.indexed == 0:
-            raise BuildError(
-                f"no article could be indexed from {', '.join(map(str, sources))}; "
-                f"the index at {index_dir} was left as it was"
-            )
+        _require_articles(report, sources, f"the index at {index_dir} was left as it was")
         report.documents = ix.doc_count()
         return {"next_seq": next_seq, "sources": [*meta.get("sources", []), *sources]}
 
@@ -180,6 +172,14 @@ def _change(
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
+
+
+def _require_articles(report: BuildReport, sources: list[Path], outcome: str) -> None:
+    """Raise BuildError (saying ``outcome``) when nothing could be indexed."""
+    if report.indexed == 0:
+        raise BuildError(
+            f"no article could be indexed from {', '.join(map(str, sources))}; {outcome}"
+        )
 
 
 def _check_updatable(index_dir: Path, live: Path | None) -> None:

@@ -9,9 +9,8 @@ from search.filters import Filters
 
 
 @dataclass(frozen=True)
-class Hit:
-    """One matching article. ``title_html`` and ``snippet_html`` are escaped HTML whose only
-    markup is <mark> around the article's matched words."""
+class ArticleInfo:
+    """What is stored about an article (its text aside)."""
 
     id: str
     title: str
@@ -20,6 +19,21 @@ class Hit:
     url: str
     category: str
     author: str
+
+    @classmethod
+    def fields_of(cls, stored: dict) -> dict[str, str]:
+        """These fields from an article's stored fields (absent ones are "")."""
+        return {name: stored.get(name, "") for name in _INFO_FIELDS}
+
+
+_INFO_FIELDS = ("id", "title", "date", "source", "url", "category", "author")
+
+
+@dataclass(frozen=True)
+class Hit(ArticleInfo):
+    """One matching article. ``title_html`` and ``snippet_html`` are escaped HTML whose only
+    markup is <mark> around the article's matched words."""
+
     score: float
     title_html: str
     snippet_html: str
@@ -74,16 +88,9 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
-class Document:
+class Document(ArticleInfo):
     """One whole article, with every match of the query marked in its title and paragraphs."""
 
-    id: str
-    title: str
-    date: str
-    source: str
-    url: str
-    category: str
-    author: str
     title_html: str
     paragraphs_html: tuple[str, ...]  # escaped HTML whose only markup is <mark>
     matched: tuple[str, ...]

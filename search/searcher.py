@@ -24,7 +24,7 @@ from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
 from search.highlight import Match, find_matches, mark, snippet
 from search.query import ParsedQuery, parse, to_whoosh
-from search.results import Document, Export, Hit, SearchResults, SourceCount
+from search.results import ArticleInfo, Document, Export, Hit, SearchResults, SourceCount
 from search.scoring import LuceneBM25
 from search.spelling import suggest
 
@@ -321,13 +321,7 @@ class Searcher:
         paragraphs = [line for line in body.splitlines() if line.strip()]
         paragraph_matches = [find_matches(line, marked) for line in paragraphs]
         return Document(
-            id=fields["id"],
-            title=title,
-            date=fields.get("date", ""),
-            source=fields.get("source", ""),
-            url=fields.get("url", ""),
-            category=fields.get("category", ""),
-            author=fields.get("author", ""),
+            **ArticleInfo.fields_of(fields),
             title_html=mark(title, title_matches),
             paragraphs_html=tuple(
                 mark(line, found) for line, found in zip(paragraphs, paragraph_matches, strict=True)
@@ -411,13 +405,7 @@ class Searcher:
         title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
         marked, matched = self._marked_terms(parsed, title, body, title_matches + body_matches)
         return Hit(
-            id=fields["id"],
-            title=title,
-            date=fields.get("date", ""),
-            source=fields.get("source", ""),
-            url=fields.get("url", ""),
-            category=fields.get("category", ""),
-            author=fields.get("author", ""),
+            **ArticleInfo.fields_of(fields),
             score=round(float(score), 4),
             title_html=mark(title, [m for m in title_matches if m.term in marked]),
             snippet_html=(
