@@ -26,7 +26,7 @@ def codec() -> W3Codec:
     return W3Codec(compression=1)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this process when its parent dies (no-op elsewhere)."""
     if sys.platform.startswith("linux"):
         try:
@@ -37,7 +37,7 @@ def _die_with_parent() -> None:
 
 class _Worker(SubWriterTask):
     def run(self) -> None:
-        _die_with_parent()
+        die_with_parent()
         # Whoosh's task builds its writer from this module-level name; rebinding it here
         # changes only this worker process.
         whoosh.multiproc.SegmentWriter = SegmentWriterWithLengths

@@ -16,7 +16,7 @@ import sys
 import waitress
 from flask import Flask
 
-from indexer.parallel import _die_with_parent
+from indexer.parallel import die_with_parent
 from web.app import warm_up
 
 
@@ -31,7 +31,7 @@ def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> N
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker
-            _die_with_parent()
+            die_with_parent()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             warm_up(app)
             waitress.serve(app, sockets=[listener], threads=threads, ident="naba")
