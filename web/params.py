@@ -42,14 +42,14 @@ class SearchArgs:
     @classmethod
     def read(cls, args: MultiDict, default_per_page: int) -> SearchArgs:
         """The parameters of a request's query string."""
-        sources = [value.strip() for value in args.getlist("source") if value.strip()]
+        sources = [_clean(value) for value in args.getlist("source") if _clean(value)]
         return cls(
-            query=args.get("q", "").translate(_BIDI_CONTROLS).strip(),
+            query=_clean(args.get("q", "")),
             page=_clamped(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamped(args.get("per_page"), default_per_page, 1, MAX_PER_PAGE),
             sources=tuple(dict.fromkeys(sources))[:MAX_SOURCES],
-            date_from=args.get("from", "").strip(),
-            date_to=args.get("to", "").strip(),
+            date_from=_clean(args.get("from", "")),
+            date_to=_clean(args.get("to", "")),
             sort=args.get("sort", "").strip() or "relevance",
             interval=args.get("interval", "").strip() or "auto",
             aliases=args.get("aliases", "1") != "0",
@@ -98,6 +98,11 @@ class SearchArgs:
         if source not in self.sources:
             chosen.append(source)
         return self.url(sources=tuple(chosen), page=1)
+
+
+def _clean(value: str) -> str:
+    """A parameter as the page may echo it: bidi controls dropped, spaces trimmed."""
+    return value.translate(_BIDI_CONTROLS).strip()
 
 
 def _clamped(value: str | None, default: int, low: int, high: int) -> int:
