@@ -21,9 +21,6 @@ class Filters:
     date_from: str = ""
     date_to: str = ""
 
-    def __bool__(self) -> bool:
-        return bool(self.sources or self.date_from or self.date_to)
-
 
 def make_filters(
     sources: tuple[str, ...] | list[str] = (), date_from: str = "", date_to: str = ""

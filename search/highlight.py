@@ -73,11 +73,6 @@ def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None
     return "".join(parts)
 
 
-def highlight(text: str, terms: Collection[str]) -> str:
-    """The whole text as HTML with every matched word marked (titles, document pages)."""
-    return mark(text, find_matches(text, terms))
-
-
 def snippet(text: str, matches: list[Match], width: int = 240) -> str:
     """The passage of about ``width`` characters holding the most distinct ``matches``
     (from find_matches), or the start of the text when there are none."""

@@ -204,8 +204,14 @@ class Searcher:
                 self._results.move_to_end(key)
         if cached is not None:
             return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
-        results = self._search(view, query, page, per_page, sources, date_from, date_to, sort,
-                               interval, aliases, highlight, started)  # fmt: skip
+        _check_paging(page, per_page)
+        if interval not in INTERVALS:
+            raise QueryError(
+                f"interval must be one of {', '.join(INTERVALS)}",
+                "الفترة إما auto أو day أو week أو month",
+            )
+        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        results = self._page(view, request, query, page, per_page, interval, highlight, started)
         with self._lock:
             self._results[key] = results
             while len(self._results) > RESULT_CACHE_ENTRIES:
@@ -221,28 +227,18 @@ class Searcher:
         for field in ("title", "body", "lead", "exact"):
             arrays.lengths(field)
 
-    def _search(
+    def _page(
         self,
         view: _View,
+        request: _Request,
         query: str,
         page: int,
         per_page: int,
-        sources: Sequence[str],
-        date_from: str,
-        date_to: str,
-        sort: str,
         interval: str,
-        aliases: bool,
         highlight: bool,
         started: float,
     ) -> SearchResults:
-        _check_paging(page, per_page)
-        if interval not in INTERVALS:
-            raise QueryError(
-                f"interval must be one of {', '.join(INTERVALS)}",
-                "الفترة إما auto أو day أو week أو month",
-            )
-        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        """One page of a checked request's results, with facets, series and suggestion."""
         selection = self._select(view, request)
         ranked = self._rank(view, selection, request.sort, (page - 1) * per_page, page * per_page)
         terms = request.parsed.positive_terms if highlight else frozenset()
@@ -313,13 +309,18 @@ class Searcher:
         except QueryError:
             parsed = None
         title, body = fields.get("title", ""), fields.get("body", "")
-        marked, matched = frozenset(), ()
-        if parsed is not None:
-            everything = find_matches(f"{title}\n{body}", parsed.positive_terms)
-            marked, matched = self._marked_terms(parsed, title, body, everything)
-        title_matches = find_matches(title, marked)
         paragraphs = [line for line in body.splitlines() if line.strip()]
-        paragraph_matches = [find_matches(line, marked) for line in paragraphs]
+        terms = parsed.positive_terms if parsed is not None else frozenset()
+        title_matches = find_matches(title, terms)
+        paragraph_matches = [find_matches(line, terms) for line in paragraphs]
+        matched: tuple[str, ...] = ()
+        if parsed is not None:
+            everything = title_matches + [m for found in paragraph_matches for m in found]
+            marked, matched = self._marked_terms(parsed, title, body, everything)
+            title_matches = [m for m in title_matches if m.term in marked]
+            paragraph_matches = [
+                [m for m in found if m.term in marked] for found in paragraph_matches
+            ]
         return Document(
             **ArticleInfo.fields_of(fields),
             title_html=mark(title, title_matches),

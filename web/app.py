@@ -8,7 +8,13 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from naba.config import Config, load_config, searcher_options
-from search import Searcher, SearchError
+from search import (
+    DocumentNotFoundError,
+    IndexUnavailableError,
+    QueryError,
+    Searcher,
+    SearchError,
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
@@ -34,6 +40,9 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(bp)
     app.after_request(_secure)
+    app.register_error_handler(QueryError, _query_error)
+    app.register_error_handler(DocumentNotFoundError, _not_found)
+    app.register_error_handler(IndexUnavailableError, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     return app
@@ -87,6 +96,18 @@ def error_response(status: int, message: str, arabic: str = ""):
         extra = {"error_ar": arabic} if arabic else {}
         return jsonify(error=message, status=status, **extra), status
     return render_template("error.html", status=status, message=arabic or message), status
+
+
+def _query_error(error: QueryError):
+    return error_response(400, str(error), error.arabic)
+
+
+def _not_found(error: DocumentNotFoundError):
+    return error_response(404, str(error), "لا توجد مقالة بهذا المعرّف في الفهرس.")
+
+
+def _index_unavailable(error: IndexUnavailableError):
+    return error_response(503, str(error))
 
 
 def _http_error(error: HTTPException):

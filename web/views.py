@@ -1,4 +1,8 @@
-"""Views: read the request, call ``search``, render the page, its JSON twin or an export."""
+"""Views: read the request, call ``search``, render the page, its JSON twin or an export.
+
+Errors from ``search`` (bad query, unknown article, no usable index) become 400, 404 and
+503 answers in web.app, as a page or as JSON.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import json
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
-from search import DocumentNotFoundError, IndexUnavailableError, QueryError
+from search import QueryError
 from search.searcher import EXPORT_LIMIT
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
@@ -39,11 +43,9 @@ def index():
         return render_template("search.html", **page, results=None)
     try:
         results = _search(args)
-    except QueryError as error:
+    except QueryError as error:  # the page explains it beside the search box
         page["message"] = error.arabic
         return render_template("search.html", **page, results=None), 400
-    except IndexUnavailableError as error:
-        return error_response(503, str(error))
     chart = {"bars": bars(results.series), "width": WIDTH, "height": HEIGHT, "baseline": BASELINE}
     interval_name = INTERVAL_NAMES.get(results.series.interval, "")
     return render_template(
@@ -62,24 +64,14 @@ def api_search():
     args = _args()
     if not args.query:
         return error_response(400, "the q parameter is required")
-    try:
-        return jsonify(_search(args).to_dict())
-    except QueryError as error:
-        return error_response(400, str(error), error.arabic)
-    except IndexUnavailableError as error:
-        return error_response(503, str(error))
+    return jsonify(_search(args).to_dict())
 
 
 @bp.get("/doc/<path:doc_id>")
 def document(doc_id: str):
     """One whole article with the query's matches marked, and a way back to the results."""
     args = _args()
-    try:
-        doc = searcher().document(doc_id, args.query, aliases=args.aliases)
-    except DocumentNotFoundError:
-        return error_response(404, "لا توجد مقالة بهذا المعرّف في الفهرس.")
-    except IndexUnavailableError as error:
-        return error_response(503, str(error))
+    doc = searcher().document(doc_id, args.query, aliases=args.aliases)
     return render_template("document.html", doc=doc, args=args, query=args.query)
 
 
@@ -87,12 +79,7 @@ def document(doc_id: str):
 def api_document(doc_id: str):
     """JSON twin of the document page."""
     args = _args()
-    try:
-        return jsonify(searcher().document(doc_id, args.query, aliases=args.aliases).to_dict())
-    except DocumentNotFoundError as error:
-        return error_response(404, str(error))
-    except IndexUnavailableError as error:
-        return error_response(503, str(error))
+    return jsonify(searcher().document(doc_id, args.query, aliases=args.aliases).to_dict())
 
 
 @bp.get("/export.csv", endpoint="export_csv")
@@ -107,12 +94,7 @@ def export():
         limit = int(request.args.get("limit", EXPORT_LIMIT))
     except ValueError:
         return error_response(400, "limit must be a whole number")
-    try:
-        exported = searcher().export(args.query, limit=limit, **args.filters())
-    except QueryError as error:
-        return error_response(400, str(error), error.arabic)
-    except IndexUnavailableError as error:
-        return error_response(503, str(error))
+    exported = searcher().export(args.query, limit=limit, **args.filters())
     if as_csv:
         return _download(_csv(exported.hits), "text/csv; charset=utf-8", "naba-export.csv")
     text = json.dumps(exported.to_dict(), ensure_ascii=False, indent=1)
