@@ -1,23 +1,33 @@
-"""A Whoosh writer that indexes on every core: Whoosh's multiprocessing writer, made safe.
+"""Building an index's segments on every core, and committing them.
 
-Each worker process analyzes a share of the articles into its own segment (no merge at
-the end: naba's search reads several segments as one). On top of Whoosh's MpWriter:
-workers die with the build process even when it is killed with SIGKILL (Linux's parent-
-death signal), and a cancelled build stops them instead of leaving them waiting.
+Worker processes each build segments from the batches of articles they take from one
+queue (indexer/bulk.py); the build process reads the sources and feeds them. Workers die
+with the build process even when it is killed with SIGKILL (Linux's parent-death signal),
+and a failed or cancelled build stops them.
 """
 
 from __future__ import annotations
 
 import ctypes
+import multiprocessing
+import queue
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import whoosh.multiproc
+from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, clean_files
 from whoosh.writing import SegmentWriter
 
+from indexer.bulk import SegmentBuilder
+from indexer.sources import Article
+
 _PR_SET_PDEATHSIG = 1
+BATCH_SIZE = 100  # articles handed to a worker at a time
+_POLL_SECONDS = 1.0
 
 
 def codec() -> W3Codec:
@@ -35,40 +45,151 @@ def die_with_parent() -> None:
             pass
 
 
-class _Worker(SubWriterTask):
-    def run(self) -> None:
-        die_with_parent()
-        # Whoosh's task builds its writer from this module-level name; rebinding it here
-        # changes only this worker process.
-        whoosh.multiproc.SegmentWriter = SegmentWriterWithLengths
-        super().run()
+class WorkerError(RuntimeError):
+    """A worker process failed or died; the build writes nothing."""
 
 
-class ParallelWriter(MpWriter):
-    """Whoosh's MpWriter with workers that cannot outlive the build."""
+class SegmentWorkers:
+    """Worker processes that build segments of ``ix`` from the articles given to ``add``."""
 
-    def _new_task(self) -> _Worker:
-        task = _Worker(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs,
-            self.multisegment,
+    def __init__(
+        self, ix: whoosh_index.Index, processes: int, memory_mb: int, include_titles: bool
+    ) -> None:
+        self._ix = ix
+        self._batch: list[tuple[Article, int]] = []
+        context = multiprocessing.get_context("fork")  # workers inherit the analysis settings
+        self._jobs = context.Queue(maxsize=2 * processes)
+        self._results = context.Queue()
+        arguments = (
+            ix.storage.folder, ix.indexname, ix.schema, memory_mb / processes, include_titles,
+            self._jobs, self._results,
         )  # fmt: skip
-        self.tasks.append(task)
-        task.start()
-        return task
+        self._workers = [
+            context.Process(target=_work, args=arguments, daemon=True) for _ in range(processes)
+        ]
+        for worker in self._workers:
+            worker.start()
+
+    def add(self, article: Article, seq: int) -> None:
+        """Queue one article; ``seq`` is its place in the build."""
+        self._batch.append((article, seq))
+        if len(self._batch) >= BATCH_SIZE:
+            self._put(self._batch)
+            self._batch = []
+
+    def finish(self) -> list:
+        """Wait for every worker to write its last segment; returns all their segments."""
+        if self._batch:
+            self._put(self._batch)
+        for _ in self._workers:
+            self._put(None)
+        segments = []
+        for _ in self._workers:
+            outcome, value = self._result()
+            if outcome != "done":
+                raise WorkerError(f"a build worker failed: {value}")
+            segments.extend(value)
+        for worker in self._workers:
+            worker.join()
+        return segments
 
     def cancel(self) -> None:
-        for task in self.tasks:
-            task.terminate()
-            task.join()
-        self.tasks = []
-        super().cancel()
+        """Stop every worker."""
+        for worker in self._workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+
+    def _put(self, item: list | None) -> None:
+        while True:
+            try:
+                self._jobs.put(item, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                self._check_alive()
+
+    def _result(self) -> tuple[str, object]:
+        while True:
+            try:
+                return self._results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                self._check_alive()
+
+    def _check_alive(self) -> None:
+        for worker in self._workers:
+            if worker.exitcode not in (None, 0):
+                raise WorkerError(f"a build worker died (exit code {worker.exitcode})")
+
+
+def _work(folder, indexname, schema, memory_mb, include_titles, jobs, results) -> None:
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build process decides
+    try:
+        builder = SegmentBuilder(
+            FileStorage(folder), indexname, schema, codec(), memory_mb,
+            include_titles=include_titles,
+        )  # fmt: skip
+        while (batch := jobs.get()) is not None:
+            for article, seq in batch:
+                builder.add(article, seq)
+        results.put(("done", builder.finish()))
+    except BaseException as error:  # reported to the build process, which raises it
+        results.put(("failed", f"{type(error).__name__}: {error}"))
+
+
+class InProcessWorkers:
+    """SegmentWorkers' interface on one SegmentBuilder in this process."""
+
+    def __init__(self, ix: whoosh_index.Index, memory_mb: int, include_titles: bool) -> None:
+        self._builder = SegmentBuilder(
+            ix.storage, ix.indexname, ix.schema, codec(), memory_mb, include_titles=include_titles
+        )
+
+    def add(self, article: Article, seq: int) -> None:
+        self._builder.add(article, seq)
+
+    def finish(self) -> list:
+        return self._builder.finish()
+
+    def cancel(self) -> None:
+        pass
+
+
+@contextmanager
+def segment_workers(
+    ix: whoosh_index.Index, processes: int, memory_mb: int, include_titles: bool
+) -> Iterator[SegmentWorkers | InProcessWorkers]:
+    """Workers for a build on ``processes`` processes (1: in this process), stopped on error."""
+    if processes > 1:
+        workers = SegmentWorkers(ix, processes, memory_mb, include_titles)
+    else:
+        workers = InProcessWorkers(ix, memory_mb, include_titles)
+    try:
+        yield workers
+    except BaseException:
+        workers.cancel()
+        raise
+
+
+def commit_segments(ix: whoosh_index.Index, segments: list) -> None:
+    """Add segments written outside a Whoosh writer to the index, in one new TOC."""
+    lock = ix.lock("WRITELOCK")
+    if not lock.acquire(blocking=False):
+        raise whoosh_index.LockError(f"the index in {ix.storage.folder} is being written")
+    try:
+        toc = ix._read_toc()
+        generation = toc.generation + 1
+        TOC(ix.schema, [*toc.segments, *segments], generation).write(ix.storage, ix.indexname)
+        clean_files(ix.storage, ix.indexname, generation, [*toc.segments, *segments])
+    finally:
+        lock.release()
 
 
 class _CachedLengths:
     """A segment's per-document reader whose field lengths are read once per field.
 
     Whoosh asks for a document's field length once per posting while writing a segment;
-    reading the column every time is a large share of a build.
+    reading the column every time is a large share of an update.
     """
 
     def __init__(self, reader) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from whoosh.fields import ID, STORED, TEXT, Schema
 
 from indexer.analysis import arabic_analyzer, exact_analyzer
+from indexer.sources import Article
 
 # Words of the body indexed again as its lead: news puts what matters first.
 LEAD_WORDS = 50
@@ -28,3 +29,22 @@ def build_schema() -> Schema:
         author=STORED(),
         seq=STORED(),  # order of arrival in the build: the last duplicate wins
     )
+
+
+def article_fields(article: Article, include_titles: bool) -> dict[str, str]:
+    """The index fields of an article; empty values are left out."""
+    title = article.title if include_titles else ""
+    values = {
+        "id": article.id,
+        "title": title,
+        "body": article.body,
+        "lead": " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]),
+        "exact": f"{title}\n{article.body}",
+        "date": article.date,
+        "source": article.source,
+        "category": article.category,
+        "url": article.url,
+        "author": article.author,
+    }
+    # Whoosh cannot index an empty ID; an absent value is simply left out.
+    return {name: value for name, value in values.items() if value}

@@ -1,4 +1,4 @@
-"""Writing articles into a Whoosh index: the fields of an article, and one id, one article."""
+"""Writing articles into a Whoosh index as new segments, one id, one article."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
-from indexer.parallel import ParallelWriter, SegmentWriterWithLengths, codec
-from indexer.schema import LEAD_WORDS
-from indexer.sources import Article, Problem, read_sources
+from indexer.parallel import commit_segments, segment_workers
+from indexer.sources import Problem, read_sources
 
 ProgressCallback = Callable[[int], None]
-WRITER_MEMORY_MB = 256  # for all worker processes together
-# Segments stay separate files: Whoosh reads a compound segment file into memory again for
-# every reader it opens (each server thread has one), but maps separate files.
-BATCH_SIZE = 200  # articles handed to a worker process at a time
+# For the arrays of all worker processes together: each writes a segment when its share
+# is full, and needs about twice as much again while it sorts them.
+WRITER_MEMORY_MB = 384
 
 
 @dataclass
@@ -56,91 +54,73 @@ def write_articles(
     on_progress: ProgressCallback | None,
     processes: int = 1,
 ) -> int:
-    """Index every article of ``sources`` in one commit; returns the next free sequence number.
+    """Index every article of ``sources`` into new segments; returns the next sequence number.
 
     With ``replace``, an article whose id is already in the index replaces it. Within the
     sources, the last copy of an id wins (earlier ones are deleted after the commit).
-    ``processes`` > 1 analyzes on that many worker processes (not with ``replace``).
+    ``processes`` > 1 builds segments on that many worker processes.
     """
     seen: Counter[str] = Counter()
+    replaced: list[int] = []  # docnums of the articles replaced
     seq = first_seq
     existing = ix.searcher() if replace else None
-    if processes > 1 and not replace:
-        writer = ParallelWriter(
-            ix, procs=processes, batchsize=BATCH_SIZE, multisegment=True,
-            limitmb=WRITER_MEMORY_MB // processes, codec=codec(), compound=False,
-        )  # fmt: skip
-    else:
-        writer = SegmentWriterWithLengths(
-            ix, limitmb=WRITER_MEMORY_MB, codec=codec(), compound=False
-        )
     try:
-        for item in read_sources(sources):
-            if isinstance(item, Problem):
-                report.problems.append(item)
-                continue
-            if seen[item.id]:
-                report.problems.append(
-                    Problem(
-                        item.origin, 0, f"duplicate id {item.id!r}: this later copy wins", False
+        with segment_workers(ix, processes, WRITER_MEMORY_MB, include_titles) as workers:
+            for item in read_sources(sources):
+                if isinstance(item, Problem):
+                    report.problems.append(item)
+                    continue
+                if seen[item.id]:
+                    report.problems.append(
+                        Problem(
+                            item.origin,
+                            0,
+                            f"duplicate id {item.id!r}: this later copy wins",
+                            False,
+                        )  # fmt: skip
                     )
-                )
-            elif existing is not None and existing.document_number(id=item.id) is not None:
-                report.replaced += 1
-            seen[item.id] += 1
-            fields = article_fields(item, include_titles)
-            if existing is not None:
-                writer.update_document(**fields, seq=seq)
-            else:
-                writer.add_document(**fields, seq=seq)
-            seq += 1
-            report.indexed += 1
-            if on_progress:
-                on_progress(report.indexed)
-    except BaseException:
-        writer.cancel()
-        raise
+                elif existing is not None:
+                    docnum = existing.document_number(id=item.id)
+                    if docnum is not None:
+                        replaced.append(docnum)
+                seen[item.id] += 1
+                workers.add(item, seq)
+                seq += 1
+                report.indexed += 1
+                if on_progress:
+                    on_progress(report.indexed)
+            segments = workers.finish()
     finally:
         if existing is not None:
             existing.close()
-    writer.commit()
+    commit_segments(ix, segments)  # after the index's own segments: their docnums stay
     duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
-    if duplicated:
-        report.duplicates = drop_superseded(ix, duplicated)
+    if replaced or duplicated:
+        report.duplicates = _delete_older_copies(ix, replaced, duplicated)
+        report.replaced = len(replaced)
         report.indexed -= report.duplicates
     return seq
 
 
-def article_fields(article: Article, include_titles: bool) -> dict[str, str]:
-    """The index fields of an article; empty values are left out."""
-    title = article.title if include_titles else ""
-    values = {
-        "id": article.id,
-        "title": title,
-        "body": article.body,
-        "lead": " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS]),
-        "exact": f"{title}\n{article.body}",
-        "date": article.date,
-        "source": article.source,
-        "category": article.category,
-        "url": article.url,
-        "author": article.author,
-    }
-    # Whoosh cannot index an empty ID; an absent value is simply left out.
-    return {name: value for name, value in values.items() if value}
-
-
-def drop_superseded(ix: whoosh_index.Index, duplicated: list[str]) -> int:
-    """Delete every copy of a duplicated id but the last one written; returns how many."""
+def _delete_older_copies(ix: whoosh_index.Index, replaced: list[int], duplicated: list[str]) -> int:
+    """Delete the replaced documents, and every copy of a duplicated id but the last one
+    written; returns how many duplicates were deleted."""
     deleted = 0
-    writer = SegmentWriterWithLengths(ix, codec=codec(), compound=False)
-    with ix.searcher() as searcher:
-        for doc_id in duplicated:
-            docnums = list(searcher.document_numbers(id=doc_id))
-            newest = max(docnums, key=lambda docnum: searcher.stored_fields(docnum)["seq"])
-            for docnum in docnums:
-                if docnum != newest:
-                    writer.delete_document(docnum)
-                    deleted += 1
-    writer.commit(optimize=True)
+    writer = ix.writer(compound=False)
+    try:
+        for docnum in replaced:
+            writer.delete_document(docnum)
+        gone = set(replaced)
+        with ix.searcher() as searcher:
+            for doc_id in duplicated:
+                docnums = [n for n in searcher.document_numbers(id=doc_id) if n not in gone]
+                newest = max(docnums, key=lambda docnum: searcher.stored_fields(docnum)["seq"])
+                for docnum in docnums:
+                    if docnum != newest:
+                        writer.delete_document(docnum)
+                        deleted += 1
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=False)
     return deleted

@@ -1,0 +1,274 @@
+"""Writing whole Whoosh segments at once: articles → term ids in arrays → segment files.
+
+Whoosh's own writer sends every posting through Python tuples, a pool sorted in temporary
+runs and a merge. A build knows a segment's articles before it writes it, so this writer
+reads each article's words once, turns them into term ids through a per-segment vocabulary
+(stemming each distinct word once), keeps the ids in flat arrays, and at the end sorts them
+into posting lists with numpy. The files are Whoosh's own: with compression on every block
+they are byte for byte what Whoosh's writer makes from the same articles (tests/test_bulk.py).
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Callable
+
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.fields import Schema
+from whoosh.filedb.filestore import Storage
+from whoosh.formats import Existence, Frequency, Positions
+from whoosh.system import pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from indexer.analysis import exact_term, word_term
+from indexer.normalize import WORD_PATTERN
+from indexer.postings import COMPRESS_FROM, PostingsWriter
+from indexer.schema import LEAD_WORDS, article_fields
+from indexer.sources import Article
+
+# Bytes the arrays hold per token and per distinct word: a segment is written when they
+# reach the builder's budget.
+_TOKEN_BYTES = 12
+_WORD_BYTES = 250
+_CHUNK_POSTINGS = 65536  # postings turned into Python lists at a time when writing
+
+
+class _Vocabulary:
+    """Term ids for one analysis (stemmed or exact forms) within one segment."""
+
+    def __init__(self, term_of: Callable[[str], str]) -> None:
+        self._term_of = term_of
+        self._word_ids: dict[str, int] = {}  # word as written → term id, -1 for no term
+        self._term_ids: dict[str, int] = {}
+        self.terms: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self._word_ids)
+
+    def ids(self, words: list[str]) -> list[int]:
+        """The term id of each word (-1 for stopwords)."""
+        known = self._word_ids
+        ids = list(map(known.get, words))
+        if None in ids:
+            for word in set(words).difference(known):
+                self._learn(word)
+            ids = list(map(known.get, words))
+        return ids
+
+    def _learn(self, word: str) -> None:
+        term = self._term_of(word)
+        term_id = -1
+        if term:
+            term_id = self._term_ids.get(term, -1)
+            if term_id < 0:
+                term_id = self._term_ids[term] = len(self.terms)
+                self.terms.append(term)
+        self._word_ids[word] = term_id
+
+
+class _Tokens:
+    """One text field's kept tokens (term ids) in document order, and each document's count."""
+
+    def __init__(self, vocabulary: _Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.term_ids = array("i")
+        self.counts = array("I")  # per docnum
+
+    def add(self, docnum: int, ids: list[int]) -> int:
+        kept = [term_id for term_id in ids if term_id >= 0]
+        self.term_ids.extend(kept)
+        if len(self.counts) < docnum:
+            self.counts.extend([0] * (docnum - len(self.counts)))
+        self.counts.append(len(kept))
+        return len(kept)
+
+
+class SegmentBuilder:
+    """Builds an index's segments from articles, starting a new one at each memory budget.
+
+    ``finish`` writes the last segment and returns every segment written, for the caller
+    to commit in a TOC.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        indexname: str,
+        schema: Schema,
+        codec: W3Codec,
+        memory_mb: float,
+        *,
+        include_titles: bool,
+        compress_from: int = COMPRESS_FROM,
+    ) -> None:
+        self._storage = storage
+        self._indexname = indexname
+        self._schema = schema
+        self._codec = codec
+        self._budget = int(memory_mb * 1024 * 1024)
+        self._include_titles = include_titles
+        self._compress_from = compress_from
+        for name in ("title", "body", "lead", "exact"):
+            if not isinstance(schema[name].format, (Positions, Frequency)):
+                raise TypeError(f"the bulk writer expects {name!r} to be a text field")
+        self.segments: list = []
+        self._start_segment()
+
+    def _start_segment(self) -> None:
+        self._segment = self._codec.new_segment(self._storage, self._indexname)
+        self._perdoc = self._codec.per_document_writer(self._storage, self._segment)
+        self._docnum = 0
+        stems, exact = _Vocabulary(word_term), _Vocabulary(exact_term)
+        self._text = {
+            name: _Tokens(exact if name == "exact" else stems)
+            for name in ("title", "body", "lead", "exact")
+        }
+        self._ids: dict[str, dict[str, array]] = {}  # id field → value → docnums
+        self._tokens = 0
+
+    def add(self, article: Article, seq: int) -> None:
+        """Index one article; ``seq`` is its place in the build (the last duplicate wins)."""
+        values = article_fields(article, self._include_titles) | {"seq": seq}
+        docnum = self._docnum
+        title = values.get("title", "")
+        title_words = WORD_PATTERN.findall(title) if title else []
+        body_words = WORD_PATTERN.findall(article.body)
+        lead = " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+        text = self._text
+        stems = text["body"].vocabulary
+        lengths = {
+            "title": text["title"].add(docnum, stems.ids(title_words)),
+            "body": text["body"].add(docnum, stems.ids(body_words)),
+            "lead": text["lead"].add(docnum, stems.ids(WORD_PATTERN.findall(lead))),
+            "exact": text["exact"].add(
+                docnum, text["exact"].vocabulary.ids(title_words + body_words)
+            ),
+        }
+        self._tokens += sum(lengths.values())
+        perdoc = self._perdoc
+        perdoc.start_doc(docnum)
+        schema = self._schema
+        for name in sorted(values):
+            value = values[name]
+            field = schema[name]
+            length = lengths.get(name, 0) if field.scorable else 0
+            if name not in lengths and field.indexed:
+                self._ids.setdefault(name, {}).setdefault(value, array("I")).append(docnum)
+            perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        perdoc.finish_doc()
+        self._docnum += 1
+        if self._used() >= self._budget:
+            self._write_segment()
+            self._start_segment()
+
+    def _used(self) -> int:
+        words = len(self._text["body"].vocabulary) + len(self._text["exact"].vocabulary)
+        return self._tokens * _TOKEN_BYTES + words * _WORD_BYTES
+
+    def finish(self) -> list:
+        """Write the segment in progress (if it has articles); returns all segments written."""
+        if self._docnum:
+            self._write_segment()
+        else:
+            self._perdoc.close()
+        return self.segments
+
+    def _write_segment(self) -> None:
+        self._perdoc.close()
+        writer = self._codec.field_writer(self._storage, self._segment)
+        names = sorted([*self._ids, *(n for n, t in self._text.items() if len(t.term_ids))])
+        for name in names:
+            field = self._schema[name]
+            writer.start_field(name, field)
+            add_row = writer._tindex.add
+            prefix = pack_ushort(writer._fieldid)
+            if name in self._text:
+                tokens = self._text[name]
+                counts = np.zeros(self._docnum, dtype=np.int64)
+                counts[: len(tokens.counts)] = tokens.counts
+                lengths = [byte_to_length(length_to_byte(n)) for n in counts.tolist()]
+                postings = PostingsWriter(
+                    writer._postfile, field.format, lengths, self._codec._blocklimit,
+                    self._codec._compression, self._compress_from,
+                )  # fmt: skip
+                for term, row in _term_postings(tokens, counts, postings, field.format):
+                    add_row(prefix + term.encode("utf-8"), row)
+            else:
+                if not isinstance(field.format, Existence):
+                    raise TypeError(f"the bulk writer indexes {name!r} only as an id")
+                postings = PostingsWriter(
+                    writer._postfile, field.format, None, self._codec._blocklimit,
+                    self._codec._compression, self._compress_from,
+                )  # fmt: skip
+                table = self._ids[name]
+                for value in sorted(table):
+                    docnums = table[value].tolist()
+                    row = postings.write_term(docnums, [1] * len(docnums))
+                    add_row(prefix + value.encode("utf-8"), row)
+            writer.finish_field()
+        writer.close()
+        self._segment.set_doc_count(self._docnum)
+        self.segments.append(self._segment)
+
+
+def _term_postings(tokens: _Tokens, counts: np.ndarray, postings: PostingsWriter, format_):
+    """Sort a field's tokens into posting lists; yields (term, term info row) in term order."""
+    terms = tokens.vocabulary.terms
+    order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # = UTF-8 byte order
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[order_of_terms] = np.arange(len(terms), dtype=np.int32)
+    ranks = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)]
+    order = np.argsort(ranks, kind="stable")  # by term, then document, then position
+    ranks = ranks[order]
+    docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
+    gaps = None
+    if isinstance(format_, Positions):
+        starts = np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
+        positions = (np.arange(len(order), dtype=np.int32) - starts)[order]
+        del starts
+    del order
+    # A posting starts where the term or the document changes.
+    new_posting = np.ones(len(ranks), dtype=bool)
+    np.not_equal(ranks[1:], ranks[:-1], out=new_posting[1:])
+    new_posting[1:] |= docs[1:] != docs[:-1]
+    posting_starts = np.flatnonzero(new_posting)
+    del new_posting
+    token_bounds = np.append(posting_starts, len(ranks))
+    frequencies = np.diff(token_bounds)
+    posting_ranks = ranks[posting_starts]
+    posting_docs = docs[posting_starts]
+    del ranks, docs
+    if isinstance(format_, Positions):
+        gaps = positions.copy()
+        gaps[1:] -= positions[:-1]
+        gaps[posting_starts] = positions[posting_starts]
+        del positions
+    term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
+    # Python lists for a chunk of terms at a time: one conversion, bounded memory.
+    chunk_ends = np.searchsorted(term_bounds, np.arange(0, len(posting_ranks), _CHUNK_POSTINGS))
+    chunk_ends = np.unique(np.append(chunk_ends[1:], len(term_bounds) - 1)).tolist()
+    first_term = 0
+    for last_term in chunk_ends:
+        bounds = term_bounds[first_term : last_term + 1].tolist()
+        base = bounds[0]
+        chunk_docs = posting_docs[base : bounds[-1]].tolist()
+        chunk_freqs = frequencies[base : bounds[-1]].tolist()
+        chunk_ranks = posting_ranks[bounds[:-1]].tolist()
+        token_base = int(token_bounds[base])
+        chunk_gaps = None
+        if gaps is not None:
+            chunk_gaps = gaps[token_base : token_bounds[bounds[-1]]].tolist()
+        token_offset = token_bounds[bounds[:-1]].tolist() + [int(token_bounds[bounds[-1]])]
+        for index, term_rank in enumerate(chunk_ranks):
+            first, last = bounds[index] - base, bounds[index + 1] - base
+            term_gaps = None
+            if chunk_gaps is not None:
+                term_gaps = chunk_gaps[
+                    token_offset[index] - token_base : token_offset[index + 1] - token_base
+                ]
+            row = postings.write_term(chunk_docs[first:last], chunk_freqs[first:last], term_gaps)
+            yield terms[order_of_terms[term_rank]], row
+        first_term = last_term

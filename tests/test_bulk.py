@@ -1,0 +1,95 @@
+"""The bulk segment writer makes Whoosh's own files, and any number of segments searches alike."""
+
+import json
+import random
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.writing import SegmentWriter
+
+from indexer import Article, build_index
+from indexer.bulk import SegmentBuilder
+from indexer.parallel import codec, commit_segments
+from indexer.schema import article_fields, build_schema
+from indexer.store import current_generation
+from search import Searcher
+from tests.conftest import ARTICLES
+
+WORDS = " ".join(a["title"] + " " + a["body"] for a in ARTICLES).split()
+
+
+def synthetic_articles(count: int, seed: int = 7) -> list[Article]:
+    """Articles mixing the fixture's real Arabic words: repeats, stopwords, marks, no title,
+    and words common enough for posting lists longer than one block (128)."""
+    rng = random.Random(seed)
+    articles = []
+    for number in range(count):
+        body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 120)))
+        title = "" if number % 7 == 0 else " ".join(rng.sample(WORDS, 4))
+        articles.append(
+            Article(
+                id=f"a{number}",
+                title=title,
+                body=f"الغُوطَة {body} داعش داعش",
+                date=f"2018-{number % 12 + 1:02d}-{number % 28 + 1:02d}",
+                source=rng.choice(["bbc", "cnn", "alarabiya"]),
+                category="news",
+                url="",
+                author="",
+                origin="synthetic",
+            )  # fmt: skip
+        )
+    return articles
+
+
+def segment_files(folder, segment) -> dict[str, bytes]:
+    prefix = f"{segment.indexname}_{segment.segid}"
+    return {
+        path.name.removeprefix(prefix): path.read_bytes()
+        for path in folder.iterdir()
+        if path.name.startswith(prefix)
+    }
+
+
+def test_bulk_segment_is_byte_for_byte_whooshs_own(tmp_path):
+    articles = synthetic_articles(300)
+    whoosh_dir, bulk_dir = tmp_path / "whoosh", tmp_path / "bulk"
+    whoosh_dir.mkdir(), bulk_dir.mkdir()
+    ix = whoosh_index.create_in(str(whoosh_dir), build_schema())
+    writer = SegmentWriter(ix, codec=codec(), compound=False)
+    for seq, article in enumerate(articles):
+        writer.add_document(**article_fields(article, True), seq=seq)
+    writer.commit()
+    bulk = whoosh_index.create_in(str(bulk_dir), build_schema())
+    builder = SegmentBuilder(
+        bulk.storage, bulk.indexname, bulk.schema, codec(), 64, include_titles=True,
+        compress_from=0,  # compress every block, as Whoosh does
+    )  # fmt: skip
+    for seq, article in enumerate(articles):
+        builder.add(article, seq)
+    commit_segments(bulk, builder.finish())
+    expected = segment_files(whoosh_dir, ix.reader().segment())
+    written = segment_files(bulk_dir, bulk.reader().segment())
+    assert sorted(written) == sorted(expected)  # postings, terms, stored fields, lengths, columns
+    for name in expected:
+        assert written[name] == expected[name], name
+
+
+def test_small_segments_answer_like_one(tmp_path, monkeypatch):
+    articles = synthetic_articles(400, seed=11)
+    source = tmp_path / "a.jsonl"
+    fields = ("id", "title", "body", "date", "source")
+    lines = (json.dumps({name: getattr(a, name) for name in fields}) for a in articles)
+    source.write_text("\n".join(lines), "utf-8")
+    one = build_index([source], tmp_path / "one", processes=1)
+    monkeypatch.setattr("indexer.writing.WRITER_MEMORY_MB", 0.5)  # a segment every few dozen
+    many = build_index([source], tmp_path / "many", processes=2)
+    assert one.documents == many.documents == 400
+    segments = whoosh_index.open_dir(str(current_generation(tmp_path / "many")))._segments()
+    assert len(segments) > 4
+    with Searcher(tmp_path / "one") as first, Searcher(tmp_path / "many") as second:
+        for query in ("الغوطة", "داعش تمويل", '"الغوطة الشرقية"', "قصف -الشرقية"):
+            a, b = first.search(query, per_page=50), second.search(query, per_page=50)
+            assert a.total == b.total > 0
+            assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits])
+            assert {h.id for h in a.hits} == {h.id for h in b.hits}
