@@ -23,7 +23,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import exact_term, word_term
 from indexer.normalize import WORD_PATTERN
-from indexer.postings import COMPRESS_FROM, PostingsWriter
+from indexer.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 from indexer.schema import LEAD_WORDS, article_fields
 from indexer.sources import Article
 
@@ -183,7 +183,6 @@ class SegmentBuilder:
         for name in names:
             field = self._schema[name]
             writer.start_field(name, field)
-            add_row = writer._tindex.add
             prefix = pack_ushort(writer._fieldid)
             if name in self._text:
                 tokens = self._text[name]
@@ -194,8 +193,8 @@ class SegmentBuilder:
                     writer._postfile, field.format, lengths, self._codec._blocklimit,
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
-                for term, row in _term_postings(tokens, counts, postings, field.format):
-                    add_row(prefix + term.encode("utf-8"), row)
+                for terms, rows in _term_postings(tokens, counts, postings, field.format):
+                    add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in terms], rows)
             else:
                 if not isinstance(field.format, Existence):
                     raise TypeError(f"the bulk writer indexes {name!r} only as an id")
@@ -204,10 +203,9 @@ class SegmentBuilder:
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
                 table = self._ids[name]
-                for value in sorted(table):
-                    docnums = table[value].tolist()
-                    row = postings.write_term(docnums, [1] * len(docnums))
-                    add_row(prefix + value.encode("utf-8"), row)
+                values = sorted(table)
+                rows = [postings.write_term(table[v].tolist(), [1] * len(table[v])) for v in values]
+                add_term_rows(writer._tindex, [prefix + v.encode("utf-8") for v in values], rows)
             writer.finish_field()
         writer.close()
         self._segment.set_doc_count(self._docnum)
@@ -215,7 +213,8 @@ class SegmentBuilder:
 
 
 def _term_postings(tokens: _Tokens, counts: np.ndarray, postings: PostingsWriter, format_):
-    """Sort a field's tokens into posting lists; yields (term, term info row) in term order."""
+    """Sort a field's tokens into posting lists and write them; yields the terms and their
+    rows for the terms table, a chunk at a time, in term order."""
     terms = tokens.vocabulary.terms
     order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # = UTF-8 byte order
     rank = np.empty(len(terms), dtype=np.int32)
@@ -262,13 +261,16 @@ def _term_postings(tokens: _Tokens, counts: np.ndarray, postings: PostingsWriter
         if gaps is not None:
             chunk_gaps = gaps[token_base : token_bounds[bounds[-1]]].tolist()
         token_offset = token_bounds[bounds[:-1]].tolist() + [int(token_bounds[bounds[-1]])]
-        for index, term_rank in enumerate(chunk_ranks):
+        rows = []
+        for index in range(len(chunk_ranks)):
             first, last = bounds[index] - base, bounds[index + 1] - base
             term_gaps = None
             if chunk_gaps is not None:
                 term_gaps = chunk_gaps[
                     token_offset[index] - token_base : token_offset[index + 1] - token_base
                 ]
-            row = postings.write_term(chunk_docs[first:last], chunk_freqs[first:last], term_gaps)
-            yield terms[order_of_terms[term_rank]], row
+            rows.append(
+                postings.write_term(chunk_docs[first:last], chunk_freqs[first:last], term_gaps)
+            )
+        yield [terms[order_of_terms[term_rank]] for term_rank in chunk_ranks], rows
         first_term = last_term

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from functools import lru_cache
+from hashlib import md5
 from itertools import chain
 from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.filetables import _lengths as _KEY_VALUE_LENGTHS
 from whoosh.formats import Format, Frequency, Positions
 from whoosh.system import pack_int, pack_long, pack_uint
 from whoosh.util.numeric import length_to_byte
@@ -104,16 +108,48 @@ class PostingsWriter:
 
     def _values(self, frequencies: list[int], gaps: list[int] | None) -> list[bytes] | None:
         if self._positions:
+            if len(gaps) == len(frequencies):  # each posting has one position
+                return [_one_position(gap) for gap in gaps]
             values = []
             start = 0
             for frequency in frequencies:
                 end = start + frequency
-                values.append(pack_uint(frequency) + dumps(gaps[start:end], 2))
+                if frequency == 1:
+                    values.append(_one_position(gaps[start]))
+                else:
+                    values.append(pack_uint(frequency) + dumps(gaps[start:end], 2))
                 start = end
             return values
         if self._frequencies:
             return [pack_uint(frequency) for frequency in frequencies]
         return None
+
+
+@lru_cache(maxsize=65536)
+def _one_position(position: int) -> bytes:
+    """The Positions value of a posting with a single position."""
+    return pack_uint(1) + dumps([position], 2)
+
+
+def add_term_rows(table: OrderedHashWriter, keys: list[bytes], rows: list[bytes]) -> None:
+    """Add ascending keys and their rows to Whoosh's terms table with one write: what its
+    ``add`` does key by key."""
+    dbfile = table.dbfile
+    position = dbfile.tell()
+    positions = table.index
+    buckets = table.buckets
+    parts = []
+    for key, row in zip(keys, rows, strict=True):
+        positions.append(position)
+        hashed = int.from_bytes(md5(key).digest()[-4:], "big")  # Whoosh's md5_hash
+        buckets[hashed & 255].append((hashed, position))
+        parts.append(_KEY_VALUE_LENGTHS.pack(len(key), len(row)))
+        parts.append(key)
+        parts.append(row)
+        position += _KEY_VALUE_LENGTHS.size + len(key) + len(row)
+    dbfile.write(b"".join(parts))
+    if keys:
+        table.lastkey = keys[-1]
 
 
 def _gaps(numbers: Sequence[int]) -> list[int]:
