@@ -6,8 +6,10 @@ Words are found with the index's tokenizer and compared through the index's anal
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape
 
 from indexer.analysis import exact_term as folded_form
@@ -39,23 +41,37 @@ class Match:
 def find_matches(text: str, terms: Collection[str], limit: int | None = None) -> list[Match]:
     """Spans of ``text`` whose words analyze to one of ``terms``, in order.
 
-    A light stem is always a piece of the normalized word, so a word containing none of
-    the terms is passed over without stemming it (most words of an article).
+    A light stem is always a piece of the normalized word, so only words whose normalized
+    form contains one of the terms are stemmed: one regular expression finds them in all
+    the text's normalized words joined together.
     """
     matches: list[Match] = []
     if not terms:
         return matches
-    pieces = tuple(terms)
-    for word in WORD_PATTERN.finditer(text):
-        text_of_word = word.group()
-        folded = folded_form(text_of_word)
-        if not folded or not any(piece in folded for piece in pieces):
-            continue
-        if (term := word_term(text_of_word)) in terms:
-            matches.append(Match(word.start(), word.end(), term))
+    found = list(WORD_PATTERN.finditer(text))
+    words = list(map(_group, found))
+    joined = _SEPARATOR.join(map(folded_form, words))
+    index, counted_to = 0, 0
+    for candidate in _pieces_pattern(frozenset(terms)).finditer(joined):
+        index += joined.count(_SEPARATOR, counted_to, candidate.start())
+        counted_to = candidate.start()
+        if matches and matches[-1].start == found[index].start():
+            continue  # another term inside the same word
+        if (term := word_term(words[index])) in terms:
+            matches.append(Match(found[index].start(), found[index].end(), term))
             if limit is not None and len(matches) >= limit:
                 break
     return matches
+
+
+_group = re.Match.group
+_SEPARATOR = "\n"  # never inside a word
+
+
+@lru_cache(maxsize=1024)
+def _pieces_pattern(terms: frozenset[str]) -> re.Pattern:
+    """Finds any of ``terms`` inside normalized words (longest first, so none hides another)."""
+    return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:

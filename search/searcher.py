@@ -7,13 +7,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.searching import Searcher as WhooshSearcher
 
-from indexer.analysis import analysis_fingerprint, analyze
+from indexer.analysis import analysis_fingerprint, word_term
+from indexer.normalize import WORD_PATTERN
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import current_generation, read_meta
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases
@@ -315,8 +317,8 @@ class Searcher:
         paragraph_matches = [find_matches(line, terms) for line in paragraphs]
         matched: tuple[str, ...] = ()
         if parsed is not None:
-            everything = title_matches + [m for found in paragraph_matches for m in found]
-            marked, matched = self._marked_terms(parsed, title, body, everything)
+            body_matches = find_matches(body, terms)
+            marked, matched = self._marked_terms(parsed, title, body, title_matches, body_matches)
             title_matches = [m for m in title_matches if m.term in marked]
             paragraph_matches = [
                 [m for m in found if m.term in marked] for found in paragraph_matches
@@ -404,7 +406,7 @@ class Searcher:
         """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
         title, body = fields.get("title", ""), fields.get("body", "")
         title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
-        marked, matched = self._marked_terms(parsed, title, body, title_matches + body_matches)
+        marked, matched = self._marked_terms(parsed, title, body, title_matches, body_matches)
         return Hit(
             **ArticleInfo.fields_of(fields),
             score=round(float(score), 4),
@@ -418,21 +420,30 @@ class Searcher:
         )
 
     def _marked_terms(
-        self, parsed: ParsedQuery, title: str, body: str, matches: list[Match]
+        self,
+        parsed: ParsedQuery,
+        title: str,
+        body: str,
+        title_matches: list[Match],
+        body_matches: list[Match],
     ) -> tuple[frozenset[str], tuple[str, ...]]:
         """The terms to mark in an article and the query words (or alias names) it matched.
 
         Words are marked when they match a name typed, or an alias of it that the article
         contains as a whole (not a lone word of a longer alias, such as الدولة).
         """
-        if not matches:
+        if not title_matches and not body_matches:
             return frozenset(), ()
+        text = f"{title}\n{body}"  # what the analysis reads as one sequence
+        shift = len(title) + 1
+        in_body = [Match(m.start + shift, m.end + shift, m.term) for m in body_matches]
+        matches = title_matches + in_body
         found = {m.term for m in matches}
         matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
         marked = set(parsed.positive_terms) - parsed.alias_only_terms
         for clause in parsed.positive_clauses:
             for name, alias_terms in clause.alternatives:
-                if found >= set(alias_terms) and _contains_run(f"{title}\n{body}", alias_terms):
+                if found >= set(alias_terms) and _contains_run(text, matches, alias_terms):
                     matched.append(name)
                     marked.update(alias_terms)
         return frozenset(marked), tuple(dict.fromkeys(matched))
@@ -500,13 +511,25 @@ def _open_searcher(index_dir: Path, generation: Path, weighting: LuceneBM25) -> 
         ) from error
 
 
-def _contains_run(text: str, terms: tuple[str, ...]) -> bool:
-    """Whether ``terms`` occur one after the other in the analyzed text (alias names)."""
-    if len(terms) == 1:
-        return True
-    sequence = analyze(text)
+def _contains_run(text: str, matches: list[Match], terms: tuple[str, ...]) -> bool:
+    """Whether ``terms`` occur one after the other in the analyzed text (alias names):
+    consecutive ``matches`` (all the text's words with these terms) with no other
+    indexed word between them."""
     width = len(terms)
-    return any(tuple(sequence[i : i + width]) == terms for i in range(len(sequence) - width + 1))
+    if width == 1:
+        return True
+    for first in range(len(matches) - width + 1):
+        run = matches[first : first + width]
+        if tuple(match.term for match in run) == terms and not any(
+            _indexed_word_in(text, before.end, after.start) for before, after in pairwise(run)
+        ):
+            return True
+    return False
+
+
+def _indexed_word_in(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] holds a word the index keeps (not a stopword)."""
+    return any(word_term(word) for word in WORD_PATTERN.findall(text, start, end))
 
 
 def _check_paging(page: int, per_page: int) -> None:

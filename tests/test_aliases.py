@@ -74,3 +74,20 @@ def test_alias_names_are_searched_as_phrases_even_in_ranked_queries():
     parsed = expand_aliases(parse("داعش"), load_aliases())
     text = str(to_whoosh(parsed, conjunction=False, title_boost=1.0))
     assert 'body:"تنظيم دول"' in text
+
+
+def test_an_alias_is_found_as_a_run_of_indexed_words():
+    from indexer import analyze
+    from search.highlight import find_matches
+    from search.searcher import _contains_run
+
+    alias = tuple(analyze("تنظيم الدولة"))
+    for text, expected in [
+        ("قال إن تنظيمَ الدولة خسر", True),
+        ("قال إن تنظيم في الدولة خسر", True),  # a stopword between: still one run
+        ("تنظيم\nالدولة", True),
+        ("تنظيم الجيش في الدولة", False),
+        ("الدولة ثم تنظيم", False),
+    ]:
+        matches = find_matches(text, frozenset(alias))
+        assert _contains_run(text, matches, alias) is expected, text
