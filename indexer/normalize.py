@@ -89,6 +89,38 @@ def normalize_word(word: str) -> str:
     return fold_letters(strip_marks(composed))
 
 
+# Texts made only of ASCII, the Arabic block (without the combining hamza and madda and the
+# high-hamza letters, which NFKC rewrites), Latin-1 punctuation and general punctuation:
+# in them a word's normal form is its letters folded one for one, marks dropped.
+SIMPLE_TEXT = re.compile(
+    "[\x00-\x7f\u00a0-\u00bf\u00d7\u00f7\u0600-\u0652\u0656-\u0674\u0679-\u06ff"
+    "\u2000-\u206f\ufeff]*"
+)
+_SPELLINGS: dict[str, set[str]] = {}
+for _written, _normal in (
+    _FOLDED
+    | _DIGITS
+    | {"\u0649": "\u064a", "\u0629": "\u0647"}
+    | {chr(c): chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}
+).items():
+    _SPELLINGS.setdefault(_normal, {_normal}).add(_written)
+_INSIDE_WORDS = f"[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}]*"
+
+
+def spellings_pattern(normal: str) -> str:
+    """A regular expression for every way SIMPLE_TEXT can write the normalized letters
+    ``normal`` (with ة as ه): alef forms, ى for ي, ة for ه, Arabic-Indic digits, Latin
+    capitals, and marks, tatweel or format characters between the letters."""
+    letters = []
+    for letter in normal:
+        variants = _SPELLINGS.get(letter)
+        if variants is None:
+            letters.append(re.escape(letter))
+        else:
+            letters.append("[" + "".join(sorted(map(re.escape, variants))) + "]")
+    return _INSIDE_WORDS.join(letters)
+
+
 def normalize_text(text: str) -> str:
     """The full normal form of every word of a text (no stemming), joined by spaces."""
     words = (

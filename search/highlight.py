@@ -14,7 +14,7 @@ from html import escape
 
 from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
-from indexer.normalize import WORD_PATTERN
+from indexer.normalize import SIMPLE_TEXT, WORD_PATTERN, spellings_pattern
 
 ELLIPSIS = "…"
 # How far a snippet edge may move to reach a word boundary (bounded for text with no spaces).
@@ -41,18 +41,39 @@ class Match:
 def find_matches(text: str, terms: Collection[str], limit: int | None = None) -> list[Match]:
     """Spans of ``text`` whose words analyze to one of ``terms``, in order.
 
-    A light stem is always a piece of the normalized word, so only words whose normalized
-    form contains one of the terms are stemmed: one regular expression finds them in all
-    the text's normalized words joined together.
+    A light stem is always a piece of the word's normal form, so only words whose normal
+    form contains one of the terms are stemmed. Those are found with one regular expression
+    for every spelling of the terms (or over the words' normal forms, for text with rarer
+    characters).
     """
-    matches: list[Match] = []
     if not terms:
-        return matches
+        return []
+    terms = frozenset(terms)
+    if SIMPLE_TEXT.fullmatch(text) is None:
+        return _find_by_words(text, terms, limit)
+    matches: list[Match] = []
+    for candidate in _spellings_pattern(terms).finditer(text):
+        start = candidate.start()
+        if matches and start < matches[-1].end:
+            continue  # another term inside the same word
+        while start and _is_word_character(text[start - 1]):
+            start -= 1
+        word = WORD_PATTERN.match(text, start)
+        if (term := word_term(word.group())) in terms:
+            matches.append(Match(start, word.end(), term))
+            if limit is not None and len(matches) >= limit:
+                break
+    return matches
+
+
+def _find_by_words(text: str, terms: frozenset[str], limit: int | None) -> list[Match]:
+    """find_matches over the normal form of each word, for any text."""
+    matches: list[Match] = []
     found = list(WORD_PATTERN.finditer(text))
     words = list(map(_group, found))
     joined = _SEPARATOR.join(map(folded_form, words))
     index, counted_to = 0, 0
-    for candidate in _pieces_pattern(frozenset(terms)).finditer(joined):
+    for candidate in _pieces_pattern(terms).finditer(joined):
         index += joined.count(_SEPARATOR, counted_to, candidate.start())
         counted_to = candidate.start()
         if matches and matches[-1].start == found[index].start():
@@ -68,10 +89,20 @@ _group = re.Match.group
 _SEPARATOR = "\n"  # never inside a word
 
 
+def _is_word_character(character: str) -> bool:
+    return WORD_PATTERN.match(character) is not None
+
+
 @lru_cache(maxsize=1024)
 def _pieces_pattern(terms: frozenset[str]) -> re.Pattern:
-    """Finds any of ``terms`` inside normalized words (longest first, so none hides another)."""
-    return re.compile("|".join(re.escape(term) for term in sorted(terms, key=len, reverse=True)))
+    """Finds any of ``terms`` in normalized words (longest first, so none hides another)."""
+    return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
+
+
+@lru_cache(maxsize=1024)
+def _spellings_pattern(terms: frozenset[str]) -> re.Pattern:
+    """Finds any spelling of any of ``terms`` in SIMPLE_TEXT (longest first)."""
+    return re.compile("|".join(map(spellings_pattern, sorted(terms, key=len, reverse=True))))
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
