@@ -22,6 +22,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import exact_term, word_term
+from indexer.arrays import write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 from indexer.schema import LEAD_WORDS, article_fields
@@ -193,8 +194,14 @@ class SegmentBuilder:
                     writer._postfile, field.format, lengths, self._codec._blocklimit,
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
-                for terms, rows in _term_postings(tokens, counts, postings, field.format):
+                arrays: dict[str, np.ndarray] = {}
+                for terms, rows in _term_postings(tokens, counts, postings, field.format, arrays):
                     add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in terms], rows)
+                write_posting_arrays(
+                    self._storage.folder, self._segment.segment_id(), name,
+                    np.asarray(postings.offsets), arrays["starts"], arrays["docs"],
+                    arrays["freqs"],
+                )  # fmt: skip
             else:
                 if not isinstance(field.format, Existence):
                     raise TypeError(f"the bulk writer indexes {name!r} only as an id")
@@ -212,9 +219,16 @@ class SegmentBuilder:
         self.segments.append(self._segment)
 
 
-def _term_postings(tokens: _Tokens, counts: np.ndarray, postings: PostingsWriter, format_):
+def _term_postings(
+    tokens: _Tokens,
+    counts: np.ndarray,
+    postings: PostingsWriter,
+    format_,
+    arrays: dict[str, np.ndarray],
+):
     """Sort a field's tokens into posting lists and write them; yields the terms and their
-    rows for the terms table, a chunk at a time, in term order."""
+    rows for the terms table, a chunk at a time, in term order. ``arrays`` receives every
+    posting's document and frequency, and where each term's postings start."""
     terms = tokens.vocabulary.terms
     order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # = UTF-8 byte order
     rank = np.empty(len(terms), dtype=np.int32)
@@ -246,6 +260,7 @@ def _term_postings(tokens: _Tokens, counts: np.ndarray, postings: PostingsWriter
         gaps[posting_starts] = positions[posting_starts]
         del positions
     term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
+    arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies)
     # Python lists for a chunk of terms at a time: one conversion, bounded memory.
     chunk_ends = np.searchsorted(term_bounds, np.arange(0, len(posting_ranks), _CHUNK_POSTINGS))
     chunk_ends = np.unique(np.append(chunk_ends[1:], len(term_bounds) - 1)).tolist()

@@ -25,6 +25,8 @@ from whoosh.reading import TermNotFound
 from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
+from indexer.arrays import PostingArrays
+
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -59,6 +61,7 @@ class IndexArrays:
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._phrases: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._cached_bytes = 0
+        self._arrays: dict[tuple[int, str], PostingArrays | None] = {}
         self._lock = threading.Lock()  # the caches
         self._reading = threading.Lock()  # the shared reader's files (seek, then read)
 
@@ -106,13 +109,22 @@ class IndexArrays:
 
     def _read(self, field: str, term: str) -> Postings:
         docs, freqs = [], []
-        for leaf, offset in self._leaves:
+        for number, (leaf, offset) in enumerate(self._leaves):
+            tbytes = leaf._text_to_bytes(field, term)
             try:
-                matcher = leaf._terms.matcher(
-                    field, leaf._text_to_bytes(field, term), leaf.schema[field].format
-                )
+                info = leaf._terms.term_info(field, tbytes)
             except (TermNotFound, KeyError):
                 continue
+            found = None
+            arrays = self._posting_arrays(number, leaf, field)
+            if arrays is not None and info._offset is not None:
+                found = arrays.postings(info._offset)
+            if found is not None:
+                leaf_docs, leaf_freqs = found
+                docs.append(leaf_docs.astype(np.int64) + offset)
+                freqs.append(leaf_freqs.astype(np.float64))
+                continue
+            matcher = leaf._terms.matcher(field, tbytes, leaf.schema[field].format)
             leaf_docs, leaf_freqs = _read_postings(matcher)
             docs.append(leaf_docs + offset)
             freqs.append(leaf_freqs)
@@ -120,6 +132,15 @@ class IndexArrays:
             np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
             np.concatenate(freqs) if freqs else np.zeros(0),
         )
+
+    def _posting_arrays(self, number: int, leaf, field: str) -> PostingArrays | None:
+        """The posting arrays naba's builder wrote beside a segment (None for others)."""
+        key = (number, field)
+        if key not in self._arrays:
+            self._arrays[key] = PostingArrays.open(
+                leaf._storage.folder, leaf.segment().segment_id(), field
+            )
+        return self._arrays[key]
 
     def phrase_docs(self, searcher: WhooshSearcher, query: wq.Phrase) -> np.ndarray:
         """The documents where Whoosh finds the phrase (cached: alias names recur)."""

@@ -1,0 +1,66 @@
+"""Posting arrays beside a segment's Whoosh files: each term's documents and frequencies as
+plain numpy arrays, which the search engine maps instead of unpickling posting blocks.
+
+Per segment and text field, four .npy files: the postings-file offset of each term's
+Whoosh postings (ascending, so a term's Whoosh term info finds its row), where each term's
+postings start, and every posting's document number and frequency. Whoosh's own files stay
+complete: phrases, positions and any other reader use them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+_PARTS = ("offsets", "starts", "docs", "freqs")
+
+
+def array_paths(folder: Path, segment_name: str, field: str) -> dict[str, Path]:
+    """The files of one field's posting arrays (``segment_name`` as Whoosh names segments)."""
+    return {part: Path(folder) / f"{segment_name}.{field}_{part}.npy" for part in _PARTS}
+
+
+def write_posting_arrays(
+    folder: Path,
+    segment_name: str,
+    field: str,
+    offsets: np.ndarray,
+    starts: np.ndarray,
+    docs: np.ndarray,
+    freqs: np.ndarray,
+) -> None:
+    """Save one field's posting arrays (terms in the order of their postings offsets)."""
+    paths = array_paths(folder, segment_name, field)
+    frequency_type = np.uint16 if len(freqs) == 0 or freqs.max() <= 0xFFFF else np.uint32
+    np.save(paths["offsets"], np.asarray(offsets, dtype=np.int64))
+    np.save(paths["starts"], np.asarray(starts, dtype=np.int64))
+    np.save(paths["docs"], np.asarray(docs, dtype=np.int32))
+    np.save(paths["freqs"], np.asarray(freqs, dtype=frequency_type))
+
+
+@dataclass(frozen=True)
+class PostingArrays:
+    """One segment field's posting arrays, memory-mapped."""
+
+    offsets: np.ndarray
+    starts: np.ndarray
+    docs: np.ndarray
+    freqs: np.ndarray
+
+    @classmethod
+    def open(cls, folder: Path, segment_name: str, field: str) -> PostingArrays | None:
+        """The arrays, or None when the segment has none (Whoosh wrote it)."""
+        paths = array_paths(folder, segment_name, field)
+        if not all(path.exists() for path in paths.values()):
+            return None
+        return cls(**{part: np.load(path, mmap_mode="r") for part, path in paths.items()})
+
+    def postings(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Documents and frequencies of the term whose Whoosh postings start at ``offset``."""
+        row = int(np.searchsorted(self.offsets, offset))
+        if row >= len(self.offsets) or self.offsets[row] != offset:
+            return None
+        start, end = self.starts[row], self.starts[row + 1]
+        return self.docs[start:end], self.freqs[start:end]
