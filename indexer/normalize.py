@@ -104,13 +104,14 @@ for _written, _normal in (
     | {chr(c): chr(c).lower() for c in range(ord("A"), ord("Z") + 1)}
 ).items():
     _SPELLINGS.setdefault(_normal, {_normal}).add(_written)
-_INSIDE_WORDS = f"[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}]*"
+# What normalization removes from inside words: marks, tatweel, format characters.
+REMOVED_CHARACTER = re.compile(f"[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}]")
 
 
 def spellings_pattern(normal: str) -> str:
-    """A regular expression for every way SIMPLE_TEXT can write the normalized letters
-    ``normal`` (with ة as ه): alef forms, ى for ي, ة for ه, Arabic-Indic digits, Latin
-    capitals, and marks, tatweel or format characters between the letters."""
+    """A regular expression for every way SIMPLE_TEXT, once REMOVED_CHARACTER is taken out,
+    can write the normalized letters ``normal`` (with ة as ه): alef forms, ى for ي, ة for ه,
+    Arabic-Indic digits, Latin capitals."""
     letters = []
     for letter in normal:
         variants = _SPELLINGS.get(letter)
@@ -118,7 +119,7 @@ def spellings_pattern(normal: str) -> str:
             letters.append(re.escape(letter))
         else:
             letters.append("[" + "".join(sorted(map(re.escape, variants))) + "]")
-    return _INSIDE_WORDS.join(letters)
+    return "".join(letters)
 
 
 def normalize_text(text: str) -> str:

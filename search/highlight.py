@@ -7,14 +7,16 @@ Words are found with the index's tokenizer and compared through the index's anal
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from itertools import pairwise
 
 from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
-from indexer.normalize import SIMPLE_TEXT, WORD_PATTERN, spellings_pattern
+from indexer.normalize import REMOVED_CHARACTER, SIMPLE_TEXT, WORD_PATTERN, spellings_pattern
 
 ELLIPSIS = "…"
 # How far a snippet edge may move to reach a word boundary (bounded for text with no spaces).
@@ -43,17 +45,23 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
 
     A light stem is always a piece of the word's normal form, so only words whose normal
     form contains one of the terms are stemmed. Those are found with one regular expression
-    for every spelling of the terms (or over the words' normal forms, for text with rarer
-    characters).
+    for every spelling of the terms, run over the text without its marks (or over the
+    words' normal forms, for text with rarer characters).
     """
     if not terms:
         return []
     terms = frozenset(terms)
     if SIMPLE_TEXT.fullmatch(text) is None:
         return _find_by_words(text, terms, limit)
+    removed = [found.start() for found in REMOVED_CHARACTER.finditer(text)]
+    letters = _without(text, removed)
+    # A letter at position p of ``letters`` has every removed character i with
+    # removed[i] - i <= p before it in ``text``.
+    shifts = [position - index for index, position in enumerate(removed)]
     matches: list[Match] = []
-    for candidate in _spellings_pattern(terms).finditer(text):
+    for candidate in _spellings_pattern(terms).finditer(letters):
         start = candidate.start()
+        start += bisect_right(shifts, start)
         if matches and start < matches[-1].end:
             continue  # another term inside the same word
         while start and _is_word_character(text[start - 1]):
@@ -64,6 +72,14 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
             if limit is not None and len(matches) >= limit:
                 break
     return matches
+
+
+def _without(text: str, positions: list[int]) -> str:
+    """``text`` without the characters at ``positions`` (ascending)."""
+    if not positions:
+        return text
+    kept = [text[after + 1 : before] for after, before in pairwise([-1, *positions, len(text)])]
+    return "".join(kept)
 
 
 def _find_by_words(text: str, terms: frozenset[str], limit: int | None) -> list[Match]:
