@@ -26,6 +26,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import PostingArrays
+from search.scoring import lucene_idf
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
@@ -51,6 +52,7 @@ class IndexArrays:
     def __init__(self, searcher: WhooshSearcher) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
+        self.documents = reader.doc_count()  # live ones
         self.live = np.ones(self.size, dtype=bool)
         self._leaves = list(reader.leaf_readers())
         for leaf, offset in self._leaves:
@@ -106,6 +108,22 @@ class IndexArrays:
                 _, dropped = self._postings.popitem(last=False)
                 self._cached_bytes -= dropped.nbytes
         return found
+
+    def document_frequency(self, field: str, term: str) -> int:
+        """How many documents (deleted ones included, as Whoosh counts) contain ``term``."""
+        with self._lock:
+            found = self._postings.get((field, term))
+        if found is not None:
+            return len(found.docs)
+        total = 0
+        with self._reading:
+            for leaf, _offset in self._leaves:
+                try:
+                    info = leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
+                except (TermNotFound, KeyError):
+                    continue
+                total += info.doc_frequency()
+        return total
 
     def _read(self, field: str, term: str) -> Postings:
         docs, freqs = [], []
@@ -251,7 +269,7 @@ class Evaluator:
         postings = self.arrays.postings(field, text)
         if not len(postings.docs):
             return postings, np.zeros(0)
-        idf = self.searcher.idf(field, text)
+        idf = lucene_idf(self.arrays.documents, len(postings.docs))
         average = self.searcher.avg_field_length(field) or 1
         lengths = self.arrays.lengths(field)[postings.docs]
         tf = postings.freqs

@@ -12,11 +12,14 @@ from math import log
 from whoosh.scoring import BM25F
 
 
+def lucene_idf(documents: int, containing: int) -> float:
+    """Robertson–Spärck Jones idf of a term in ``containing`` of ``documents`` articles."""
+    return log(1 + (documents - containing + 0.5) / (containing + 0.5))
+
+
 class LuceneBM25(BM25F):
     """Whoosh's BM25F scorer with Robertson–Spärck Jones idf."""
 
     def idf(self, searcher, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        containing = parent.doc_frequency(fieldname, text)
-        documents = parent.doc_count()
-        return log(1 + (documents - containing + 0.5) / (containing + 0.5))
+        return lucene_idf(parent.doc_count(), parent.doc_frequency(fieldname, text))

@@ -249,7 +249,7 @@ class Searcher:
             for docnum, score in ranked
         )
         series = view.columns().series(selection.docs, interval)
-        suggestion = suggest(query, view.searcher.reader()) if highlight else None
+        suggestion = suggest(query, view.arrays().document_frequency) if highlight else None
         return SearchResults(
             query=query,
             total=len(selection.docs),

@@ -9,8 +9,7 @@ when its stem is rare and the correction is far more common.
 from __future__ import annotations
 
 import re
-
-from whoosh.reading import IndexReader
+from collections.abc import Callable
 
 from indexer.analysis import index_term, normal_form
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta
@@ -21,13 +20,17 @@ RARE_BELOW = 3  # a word whose stem is in fewer articles than this may be misspe
 MIN_GAIN = 10  # ... and is corrected only to a word in at least this many times as many
 MIN_LENGTH = 3  # shorter words are too ambiguous to correct
 _LATIN = re.compile(r"[a-z]+")
+DocumentFrequency = Callable[[str, str], int]
 
 
-def suggest(query: str, reader: IndexReader) -> str | None:
-    """The query with its likely misspellings corrected, or None when none was found."""
+def suggest(query: str, frequency: DocumentFrequency) -> str | None:
+    """The query with its likely misspellings corrected, or None when none was found.
+
+    ``frequency(field, term)`` is the number of articles with ``term`` in ``field``.
+    """
     corrected, changed, last = [], False, 0
     for match in WORD_PATTERN.finditer(query):
-        correction = correct_word(match.group(), reader)
+        correction = correct_word(match.group(), frequency)
         if correction:
             corrected.append(query[last : match.start()] + correction)
             last, changed = match.end(), True
@@ -37,13 +40,13 @@ def suggest(query: str, reader: IndexReader) -> str | None:
     return "".join(corrected)
 
 
-def correct_word(word: str, reader: IndexReader) -> str | None:
+def correct_word(word: str, frequency: DocumentFrequency) -> str | None:
     """A far more common spelling one edit away from ``word``, or None."""
     normal = normal_form(word)
     if len(normal) < MIN_LENGTH or normal.isdigit() or word in ("OR",):
         return None
     term = index_term(normal)
-    found = reader.doc_frequency("body", term) + reader.doc_frequency("title", term)
+    found = frequency("body", term) + frequency("title", term)
     if found >= RARE_BELOW:
         return None
     needed = 1 if found == 0 else MIN_GAIN * found
@@ -51,7 +54,7 @@ def correct_word(word: str, reader: IndexReader) -> str | None:
     letters = LATIN_LETTERS if _LATIN.fullmatch(exact) else ARABIC_LETTERS
     best, best_count = None, needed - 1
     for candidate in sorted(edits(exact, letters)):
-        count = reader.doc_frequency("exact", candidate)
+        count = frequency("exact", candidate)
         if count > best_count and normal_form(candidate):
             best, best_count = candidate, count
     if best is None:
