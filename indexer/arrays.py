@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 _PARTS = ("offsets", "starts", "docs", "freqs")
+_POSITION_PARTS = ("positions", "position_starts")  # fields with positions only
 
 
 def array_paths(folder: Path, segment_name: str, field: str) -> dict[str, Path]:
     """The files of one field's posting arrays (``segment_name`` as Whoosh names segments)."""
-    return {part: Path(folder) / f"{segment_name}.{field}_{part}.npy" for part in _PARTS}
+    parts = _PARTS + _POSITION_PARTS
+    return {part: Path(folder) / f"{segment_name}.{field}_{part}.npy" for part in parts}
 
 
 def write_posting_arrays(
@@ -30,14 +32,20 @@ def write_posting_arrays(
     starts: np.ndarray,
     docs: np.ndarray,
     freqs: np.ndarray,
+    positions: np.ndarray | None = None,
+    position_starts: np.ndarray | None = None,
 ) -> None:
-    """Save one field's posting arrays (terms in the order of their postings offsets)."""
+    """Save one field's posting arrays (terms in the order of their postings offsets);
+    ``positions`` holds every posting's positions, posting i's from ``position_starts[i]``."""
     paths = array_paths(folder, segment_name, field)
     frequency_type = np.uint16 if len(freqs) == 0 or freqs.max() <= 0xFFFF else np.uint32
     np.save(paths["offsets"], np.asarray(offsets, dtype=np.int64))
     np.save(paths["starts"], np.asarray(starts, dtype=np.int64))
     np.save(paths["docs"], np.asarray(docs, dtype=np.int32))
     np.save(paths["freqs"], np.asarray(freqs, dtype=frequency_type))
+    if positions is not None:
+        np.save(paths["positions"], np.asarray(positions, dtype=np.int32))
+        np.save(paths["position_starts"], np.asarray(position_starts, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -48,19 +56,32 @@ class PostingArrays:
     starts: np.ndarray
     docs: np.ndarray
     freqs: np.ndarray
+    positions: np.ndarray | None
+    position_starts: np.ndarray | None
 
     @classmethod
     def open(cls, folder: Path, segment_name: str, field: str) -> PostingArrays | None:
         """The arrays, or None when the segment has none (Whoosh wrote it)."""
         paths = array_paths(folder, segment_name, field)
-        if not all(path.exists() for path in paths.values()):
+        if not all(paths[part].exists() for part in _PARTS):
             return None
-        return cls(**{part: np.load(path, mmap_mode="r") for part, path in paths.items()})
+        return cls(
+            **{
+                part: np.load(path, mmap_mode="r") if path.exists() else None
+                for part, path in paths.items()
+            }
+        )
 
-    def postings(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Documents and frequencies of the term whose Whoosh postings start at ``offset``."""
+    def rows(self, offset: int) -> tuple[int, int] | None:
+        """The range of postings of the term whose Whoosh postings start at ``offset``."""
         row = int(np.searchsorted(self.offsets, offset))
         if row >= len(self.offsets) or self.offsets[row] != offset:
             return None
-        start, end = self.starts[row], self.starts[row + 1]
-        return self.docs[start:end], self.freqs[start:end]
+        return int(self.starts[row]), int(self.starts[row + 1])
+
+    def postings(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Documents and frequencies of the term whose Whoosh postings start at ``offset``."""
+        rows = self.rows(offset)
+        if rows is None:
+            return None
+        return self.docs[rows[0] : rows[1]], self.freqs[rows[0] : rows[1]]

@@ -200,7 +200,7 @@ class SegmentBuilder:
                 write_posting_arrays(
                     self._storage.folder, self._segment.segment_id(), name,
                     np.asarray(postings.offsets), arrays["starts"], arrays["docs"],
-                    arrays["freqs"],
+                    arrays["freqs"], arrays.get("positions"), arrays.get("position_starts"),
                 )  # fmt: skip
             else:
                 if not isinstance(field.format, Existence):
@@ -258,7 +258,7 @@ def _term_postings(
         gaps = positions.copy()
         gaps[1:] -= positions[:-1]
         gaps[posting_starts] = positions[posting_starts]
-        del positions
+        arrays.update(positions=positions, position_starts=token_bounds)
     term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
     arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies)
     # Python lists for a chunk of terms at a time: one conversion, bounded memory.

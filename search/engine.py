@@ -161,19 +161,67 @@ class IndexArrays:
         return self._arrays[key]
 
     def phrase_docs(self, searcher: WhooshSearcher, query: wq.Phrase) -> np.ndarray:
-        """The documents where Whoosh finds the phrase (cached: alias names recur)."""
+        """The documents where the phrase's words stand one after the other (cached: alias
+        names recur): from the posting arrays, or by Whoosh where there are none."""
         key = (query.fieldname, tuple(query.words), query.slop)
         with self._lock:
             found = self._phrases.get(key)
             if found is not None:
                 self._phrases.move_to_end(key)
                 return found
-        found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
+        found = self._phrase_from_arrays(query) if query.slop == 1 else None
+        if found is None:
+            found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
         with self._lock:
             self._phrases[key] = found
             if len(self._phrases) > PHRASE_CACHE_ENTRIES:
                 self._phrases.popitem(last=False)
         return found
+
+    def _phrase_from_arrays(self, query: wq.Phrase) -> np.ndarray | None:
+        """Documents with word i of the phrase at position p + i, segment by segment; None
+        when a segment has no position arrays."""
+        field, found = query.fieldname, []
+        for number, (leaf, offset) in enumerate(self._leaves):
+            arrays = self._posting_arrays(number, leaf, field)
+            if arrays is None or arrays.positions is None:
+                return None
+            rows = []
+            for word in query.words:
+                try:
+                    info = leaf._terms.term_info(field, leaf._text_to_bytes(field, word))
+                except (TermNotFound, KeyError):
+                    break
+                if info._offset is None or (found_rows := arrays.rows(info._offset)) is None:
+                    return None
+                rows.append(found_rows)
+            else:
+                docs = _phrase_docs(arrays, rows)
+                if len(docs):
+                    found.append(docs + offset)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _phrase_docs(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
+    """Documents where the words with these posting rows follow each other, in order."""
+    docs = None
+    for first, last in rows:  # documents with every word
+        word_docs = np.asarray(arrays.docs[first:last], dtype=np.int64)
+        docs = word_docs if docs is None else docs[np.isin(docs, word_docs, assume_unique=True)]
+    if docs is None or not len(docs):
+        return np.zeros(0, dtype=np.int64)
+    starts = None
+    for index, (first, last) in enumerate(rows):
+        word_docs = np.asarray(arrays.docs[first:last])
+        chosen = first + np.searchsorted(word_docs, docs)  # the rows of those documents
+        begin = arrays.position_starts[chosen]
+        counts = arrays.position_starts[chosen + 1] - begin
+        gather = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+        word_keys = (np.repeat(docs, counts) << 32) + arrays.positions[gather] - index
+        starts = word_keys if starts is None else starts[np.isin(starts, word_keys)]
+        if not len(starts):
+            return np.zeros(0, dtype=np.int64)
+    return np.unique(starts >> 32)
 
 
 def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:

@@ -125,3 +125,35 @@ def test_small_segments_answer_like_one(tmp_path, monkeypatch):
             assert a.total == b.total > 0
             assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits])
             assert {h.id for h in a.hits} == {h.id for h in b.hits}
+
+
+def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path):
+    from whoosh import query as wq
+
+    from indexer import analyze
+    from search.engine import IndexArrays
+
+    articles = synthetic_articles(300, seed=5)
+    source = tmp_path / "a.jsonl"
+    lines = (json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles)
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "index", processes=2)
+    ix = whoosh_index.open_dir(str(current_generation(tmp_path / "index")))
+    rng = random.Random(3)
+    with ix.searcher() as searcher:
+        arrays = IndexArrays(searcher)
+        phrases = [("body", ["غوط", "داعش"]), ("body", ["داعش", "داعش"])]
+        for article in rng.sample(articles, 40):
+            terms = analyze(article.body)
+            start = rng.randrange(len(terms) - 3)
+            phrases.append(("body", terms[start : start + rng.randint(2, 3)]))
+            title = analyze(article.title)
+            if len(title) >= 2:
+                phrases.append(("title", title[:2]))
+        found = 0
+        for field, words in phrases:
+            query = wq.Phrase(field, words)
+            expected = sorted(searcher.docs_for_query(query))
+            assert arrays._phrase_from_arrays(query).tolist() == expected, words
+            found += bool(expected)
+        assert found >= 40  # the phrases taken from articles are found
