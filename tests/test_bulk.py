@@ -92,6 +92,44 @@ def test_bulk_segment_is_whooshs_own(tmp_path):
                 assert freqs.tolist() == [p[1] for p in whooshs_postings]
 
 
+def test_segments_without_arrays_are_read_from_whooshs_blocks(tmp_path):
+    from whoosh import query as wq
+
+    from search.engine import IndexArrays
+
+    articles = synthetic_articles(200, seed=9)
+    folders = {name: tmp_path / name for name in ("whoosh", "bulk")}
+    indexes = {}
+    for name, folder in folders.items():
+        folder.mkdir()
+        indexes[name] = ix = whoosh_index.create_in(str(folder), build_schema())
+        if name == "whoosh":
+            writer = SegmentWriter(ix, codec=codec(), compound=False)
+            for seq, article in enumerate(articles):
+                writer.add_document(**article_fields(article, True), seq=seq)
+            writer.commit()
+        else:
+            builder = SegmentBuilder(
+                ix.storage, ix.indexname, ix.schema, codec(), 64, include_titles=True
+            )
+            for seq, article in enumerate(articles):
+                builder.add(article, seq)
+            commit_segments(ix, builder.finish())
+    with indexes["whoosh"].searcher() as plain, indexes["bulk"].searcher() as with_arrays:
+        blocks, arrays = IndexArrays(plain), IndexArrays(with_arrays)
+        for field, term in [("body", "غوط"), ("exact", "داعش"), ("title", "داعش"), ("lead", "غوط")]:
+            expected, found = blocks.postings(field, term), arrays.postings(field, term)
+            assert len(expected.docs) > 5
+            assert expected.docs.tolist() == found.docs.tolist()
+            assert expected.freqs.tolist() == found.freqs.tolist()
+        phrase = wq.Phrase("body", ["غوط", "داعش"])
+        assert blocks._phrase_from_arrays(phrase) is None  # Whoosh matches it instead
+        assert (
+            blocks.phrase_docs(plain, phrase).tolist()
+            == arrays.phrase_docs(with_arrays, phrase).tolist()
+        )
+
+
 def term_statistics(info) -> tuple:
     return (info.weight(), info.doc_frequency(), info.min_length(), info.max_length(),
             info.max_weight(), info.min_id(), info.max_id())  # fmt: skip
