@@ -20,6 +20,7 @@ from whoosh import index as whoosh_index
 from indexer.analysis import analysis_fingerprint
 from indexer.schema import SCHEMA_VERSION, build_schema
 from indexer.store import (
+    BuildError,
     clone_generation,
     current_generation,
     new_generation,
@@ -37,10 +38,6 @@ __all__ = [
     "delete_documents",
     "update_index",
 ]
-
-
-class BuildError(RuntimeError):
-    """The change produced nothing usable; the live index was left as it was."""
 
 
 @dataclass

@@ -4,8 +4,9 @@ Whoosh's own writer sends every posting through Python tuples, a pool sorted in 
 runs and a merge. A build knows a segment's articles before it writes it, so this writer
 reads each article's words once, turns them into term ids through a per-segment vocabulary
 (stemming each distinct word once), keeps the ids in flat arrays, and at the end sorts them
-into posting lists with numpy. The files are Whoosh's own: with compression on every block
-they are byte for byte what Whoosh's writer makes from the same articles (tests/test_bulk.py).
+into posting lists with numpy. The segment is the one Whoosh's writer makes from the same
+articles: stored fields, lengths and columns byte for byte, postings and terms that decode to
+the same (tests/test_bulk.py). Posting arrays for the search engine go beside it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from indexer.analysis import exact_term, word_term
 from indexer.arrays import write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
-from indexer.schema import LEAD_WORDS, article_fields
+from indexer.schema import article_fields
 from indexer.sources import Article
 
 # Bytes the arrays hold per token and per distinct word: a segment is written when they
@@ -76,11 +77,10 @@ class _Tokens:
         self.term_ids = array("i")
         self.counts = array("I")  # per docnum
 
-    def add(self, docnum: int, ids: list[int]) -> int:
+    def add(self, ids: list[int]) -> int:
+        """Add the next document's term ids (stopwords, -1, dropped); returns how many kept."""
         kept = [term_id for term_id in ids if term_id >= 0]
         self.term_ids.extend(kept)
-        if len(self.counts) < docnum:
-            self.counts.extend([0] * (docnum - len(self.counts)))
         self.counts.append(len(kept))
         return len(kept)
 
@@ -135,16 +135,14 @@ class SegmentBuilder:
         title = values.get("title", "")
         title_words = WORD_PATTERN.findall(title) if title else []
         body_words = WORD_PATTERN.findall(article.body)
-        lead = " ".join(article.body.split(maxsplit=LEAD_WORDS)[:LEAD_WORDS])
+        lead_words = WORD_PATTERN.findall(values.get("lead", ""))
         text = self._text
         stems = text["body"].vocabulary
         lengths = {
-            "title": text["title"].add(docnum, stems.ids(title_words)),
-            "body": text["body"].add(docnum, stems.ids(body_words)),
-            "lead": text["lead"].add(docnum, stems.ids(WORD_PATTERN.findall(lead))),
-            "exact": text["exact"].add(
-                docnum, text["exact"].vocabulary.ids(title_words + body_words)
-            ),
+            "title": text["title"].add(stems.ids(title_words)),
+            "body": text["body"].add(stems.ids(body_words)),
+            "lead": text["lead"].add(stems.ids(lead_words)),
+            "exact": text["exact"].add(text["exact"].vocabulary.ids(title_words + body_words)),
         }
         self._tokens += sum(lengths.values())
         perdoc = self._perdoc
@@ -187,8 +185,7 @@ class SegmentBuilder:
             prefix = pack_ushort(writer._fieldid)
             if name in self._text:
                 tokens = self._text[name]
-                counts = np.zeros(self._docnum, dtype=np.int64)
-                counts[: len(tokens.counts)] = tokens.counts
+                counts = np.frombuffer(tokens.counts, dtype=np.uint32).astype(np.int64)
                 lengths = [byte_to_length(length_to_byte(n)) for n in counts.tolist()]
                 postings = PostingsWriter(
                     writer._postfile, field.format, lengths, self._codec._blocklimit,

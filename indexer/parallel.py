@@ -20,10 +20,10 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
-from whoosh.writing import SegmentWriter
 
 from indexer.bulk import SegmentBuilder
 from indexer.sources import Article
+from indexer.store import BuildError
 
 _PR_SET_PDEATHSIG = 1
 BATCH_SIZE = 100  # articles handed to a worker at a time
@@ -45,8 +45,8 @@ def die_with_parent() -> None:
             pass
 
 
-class WorkerError(RuntimeError):
-    """A worker process failed or died; the build writes nothing."""
+class WorkerError(BuildError):
+    """A worker process failed or died; the live index was left as it was."""
 
 
 class SegmentWorkers:
@@ -55,7 +55,6 @@ class SegmentWorkers:
     def __init__(
         self, ix: whoosh_index.Index, processes: int, memory_mb: int, include_titles: bool
     ) -> None:
-        self._ix = ix
         self._batch: list[tuple[Article, int]] = []
         context = multiprocessing.get_context("fork")  # workers inherit the analysis settings
         self._jobs = context.Queue(maxsize=2 * processes)
@@ -183,33 +182,3 @@ def commit_segments(ix: whoosh_index.Index, segments: list) -> None:
         clean_files(ix.storage, ix.indexname, generation, [*toc.segments, *segments])
     finally:
         lock.release()
-
-
-class _CachedLengths:
-    """A segment's per-document reader whose field lengths are read once per field.
-
-    Whoosh asks for a document's field length once per posting while writing a segment;
-    reading the column every time is a large share of an update.
-    """
-
-    def __init__(self, reader) -> None:
-        self._reader = reader
-        self._lengths: dict[str, list] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0):
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            read = self._reader.doc_field_length
-            lengths = [read(doc, fieldname, default) for doc in range(self._reader.doc_count_all())]
-            self._lengths[fieldname] = lengths
-        return lengths[docnum]
-
-    def close(self) -> None:
-        self._reader.close()
-
-
-class SegmentWriterWithLengths(SegmentWriter):
-    """Whoosh's SegmentWriter, reading field lengths once per field when it flushes."""
-
-    def per_document_reader(self) -> _CachedLengths:
-        return _CachedLengths(super().per_document_reader())

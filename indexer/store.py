@@ -27,6 +27,10 @@ LOCK = ".write.lock"
 GENERATION_PREFIX = "gen-"
 
 
+class BuildError(RuntimeError):
+    """The change produced nothing usable; the live index was left as it was."""
+
+
 class IndexBusyError(RuntimeError):
     """Another process is writing to the same index."""
 

@@ -145,3 +145,28 @@ def test_server_binds_to_loopback_by_default(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("NABA_HOST", raising=False)
     assert load_config().host == "127.0.0.1"
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_failing_build_worker_keeps_the_old_index(tmp_path, monkeypatch, how):
+    import os
+
+    from indexer import BuildError
+    from indexer.bulk import SegmentBuilder
+
+    index = _index(tmp_path)
+    before = current_generation(index)
+
+    def fail(self, article, seq):
+        if how == "dies":
+            os._exit(3)  # as if the kernel killed it
+        raise MemoryError("no room for the arrays")
+
+    monkeypatch.setattr(SegmentBuilder, "add", fail)  # the forked workers inherit it
+    source = tmp_path / "b.jsonl"
+    source.write_text('{"id": "x", "body": "قصف الغوطة"}\n', "utf-8")
+    with pytest.raises(BuildError, match="worker (failed: MemoryError|died)"):
+        build_index([source], index, processes=2)
+    assert current_generation(index) == before
+    with Searcher(index) as searcher:
+        assert searcher.search("الغوطة").total > 0
