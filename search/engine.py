@@ -169,7 +169,10 @@ class IndexArrays:
             if found is not None:
                 self._phrases.move_to_end(key)
                 return found
-        found = self._phrase_from_arrays(query) if query.slop == 1 else None
+        found = None
+        if query.slop == 1:
+            with self._reading:
+                found = self._phrase_from_arrays(query)
         if found is None:
             found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
         with self._lock:
