@@ -168,6 +168,7 @@ def main() -> None:
     served = WORK / "load-index"
     shutil.rmtree(served, ignore_errors=True)
     shutil.copytree(args.index, served)
+    os.sync()  # the copy's writes are flushed now, not while the server is measured
     port = free_port()
     command = ["-m", "naba.cli", "serve", "--index", str(served), "--port", str(port)]
     if args.workers:
