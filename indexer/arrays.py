@@ -1,10 +1,11 @@
-"""Posting arrays beside a segment's Whoosh files: each term's documents and frequencies as
-plain numpy arrays, which the search engine maps instead of unpickling posting blocks.
+"""Posting arrays beside a segment's Whoosh files: each term's documents, frequencies and
+positions as plain numpy arrays, which the search engine maps instead of unpickling blocks.
 
-Per segment and text field, four .npy files: the postings-file offset of each term's
-Whoosh postings (ascending, so a term's Whoosh term info finds its row), where each term's
-postings start, and every posting's document number and frequency. Whoosh's own files stay
-complete: phrases, positions and any other reader use them.
+Per segment and text field, .npy files: the postings-file offset of each term's Whoosh
+postings (ascending, so a term's Whoosh term info finds its row), where each term's postings
+start, every posting's document number and frequency, and for fields with positions every
+posting's positions and where they start. Whoosh's own files stay complete, so any Whoosh
+reader still reads the index.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec
@@ -47,6 +48,15 @@ class _Vocabulary:
 
     def __len__(self) -> int:
         return len(self._word_ids)
+
+    @cached_property
+    def ranking(self) -> tuple[list[int], np.ndarray]:
+        """Term ids in the order the terms sort (code point order = UTF-8 byte order), and
+        each id's rank in it; asked for once the segment's words are all learned."""
+        order = sorted(range(len(self.terms)), key=self.terms.__getitem__)
+        rank = np.empty(len(self.terms), dtype=np.int32)
+        rank[order] = np.arange(len(self.terms), dtype=np.int32)
+        return order, rank
 
     def ids(self, words: list[str]) -> list[int]:
         """The term id of each word (-1 for stopwords)."""
@@ -227,9 +237,7 @@ def _term_postings(
     rows for the terms table, a chunk at a time, in term order. ``arrays`` receives every
     posting's document and frequency, and where each term's postings start."""
     terms = tokens.vocabulary.terms
-    order_of_terms = sorted(range(len(terms)), key=terms.__getitem__)  # = UTF-8 byte order
-    rank = np.empty(len(terms), dtype=np.int32)
-    rank[order_of_terms] = np.arange(len(terms), dtype=np.int32)
+    order_of_terms, rank = tokens.vocabulary.ranking  # shared by title, body and lead
     ranks = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)]
     order = np.argsort(ranks, kind="stable")  # by term, then document, then position
     ranks = ranks[order]

@@ -31,7 +31,9 @@ class PostingsWriter:
 
     Blocks shorter than ``compress_from`` bytes are stored uncompressed (each block says
     how it is stored): zlib spends ~70 µs setting up for every block whatever its size, and
-    most terms have one short block. With ``compress_from=0`` the bytes are Whoosh's own.
+    most terms have one short block. With ``compress_from=0`` every block decodes to what
+    Whoosh writes (a value shared by several postings of a block is pickled once and
+    referenced, where Whoosh repeats it).
     """
 
     def __init__(

@@ -118,20 +118,15 @@ class IndexArrays:
         total = 0
         with self._reading:
             for leaf, _offset in self._leaves:
-                try:
-                    info = leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
-                except (TermNotFound, KeyError):
-                    continue
-                total += info.doc_frequency()
+                info = _term_info(leaf, field, term)
+                total += info.doc_frequency() if info is not None else 0
         return total
 
     def _read(self, field: str, term: str) -> Postings:
         docs, freqs = [], []
         for number, (leaf, offset) in enumerate(self._leaves):
-            tbytes = leaf._text_to_bytes(field, term)
-            try:
-                info = leaf._terms.term_info(field, tbytes)
-            except (TermNotFound, KeyError):
+            info = _term_info(leaf, field, term)
+            if info is None:
                 continue
             found = None
             arrays = self._posting_arrays(number, leaf, field)
@@ -142,6 +137,7 @@ class IndexArrays:
                 docs.append(leaf_docs.astype(np.int64) + offset)
                 freqs.append(leaf_freqs.astype(np.float64))
                 continue
+            tbytes = leaf._text_to_bytes(field, term)
             matcher = leaf._terms.matcher(field, tbytes, leaf.schema[field].format)
             leaf_docs, leaf_freqs = _read_postings(matcher)
             docs.append(leaf_docs + offset)
@@ -191,9 +187,8 @@ class IndexArrays:
                 return None
             rows = []
             for word in query.words:
-                try:
-                    info = leaf._terms.term_info(field, leaf._text_to_bytes(field, word))
-                except (TermNotFound, KeyError):
+                info = _term_info(leaf, field, word)
+                if info is None:
                     break
                 if info._offset is None or (found_rows := arrays.rows(info._offset)) is None:
                     return None
@@ -203,6 +198,14 @@ class IndexArrays:
                 if len(docs):
                     found.append(docs + offset)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+
+
+def _term_info(leaf, field: str, term: str):
+    """A segment's Whoosh term info for ``term`` in ``field``, or None when it has none."""
+    try:
+        return leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
+    except (TermNotFound, KeyError):
+        return None
 
 
 def _phrase_docs(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
