@@ -35,7 +35,7 @@ RESULTS = ROOT / "bench" / "results"
 @dataclass(frozen=True)
 class EvalSet:
     name: str
-    collection: Path
+    collection: tuple[Path, ...]
     include_titles: bool
     metric: str  # the set's headline measure
     peers: dict[str, float]  # best peers, measured side by side
@@ -43,22 +43,29 @@ class EvalSet:
 
 SETS = (
     EvalSet(
+        "conflict-dev",
+        (CORPUS / "ant2018.jsonl.gz", CORPUS / "snn2015.jsonl.gz"),
+        True,
+        "nDCG@10",
+        {"Lucene Arabic BM25": 0.796, "tantivy": 0.819, "bm25s": 0.833, "naba 2026-11-29": 0.803},
+    ),
+    EvalSet(
         "arcd-train",
-        EVAL / "arcd-train" / "collection.jsonl.gz",
+        (EVAL / "arcd-train" / "collection.jsonl.gz",),
         True,
         "RR@10",
         {"Lucene Arabic BM25": 0.792, "tantivy": 0.783, "bm25s": 0.786, "Whoosh": 0.545},
     ),
     EvalSet(
         "quranqa-train",
-        EVAL / "quranqa-train" / "collection.jsonl.gz",
+        (EVAL / "quranqa-train" / "collection.jsonl.gz",),
         True,
         "nDCG@10",
         {"Lucene Arabic BM25": 0.288, "tantivy": 0.292, "bm25s": 0.292, "Whoosh": 0.078},
     ),
     EvalSet(
         "ant-headlines-dev",
-        CORPUS / "ant2018.jsonl.gz",
+        (CORPUS / "ant2018.jsonl.gz",),
         False,
         "RR@10",
         {"Lucene Arabic BM25": 0.609, "tantivy": 0.630, "bm25s": 0.628, "Whoosh": 0.544},
@@ -106,17 +113,24 @@ def run_variant(variant: Variant, sets: tuple[EvalSet, ...]) -> dict[str, dict[s
         index = WORK / f"{eval_set.name}-{variant.profile.fingerprint()}"
         started = time.perf_counter()
         report = evaluate(
-            [eval_set.collection],
+            list(eval_set.collection),
             folder / "queries.tsv",
             folder / "qrels.txt",
             include_titles=eval_set.include_titles,
             index_dir=index,
             searcher_options=options,
         )
-        scores[eval_set.name] = report.scores
+        scores[eval_set.name] = {
+            **report.scores,
+            **{f"judged {name}": value for name, value in report.judged_scores.items()},
+            "unjudged@10": report.unjudged_at_10,
+            "per query": report.per_query,
+        }
         print(
             f"  {variant.name:45} {eval_set.name:18} {eval_set.metric} "
-            f"{report.scores[eval_set.metric]:.4f}  ({time.perf_counter() - started:.0f} s)",
+            f"{report.scores[eval_set.metric]:.4f} (judged only "
+            f"{report.judged_scores[eval_set.metric]:.4f}, {report.unjudged_at_10} unjudged "
+            f"in the top 10s)  ({time.perf_counter() - started:.0f} s)",
             flush=True,
         )
     return scores

@@ -3,10 +3,10 @@
 Whoosh evaluates a query one posting at a time in Python, which costs ~1 µs per posting per
 query node: a two-word query on common words touches hundreds of thousands. This module
 reads each term's postings block by block into arrays (cached per index generation) and
-evaluates the same query tree — Term, Phrase, Or, And, AndMaybe, AndNot, as ``to_whoosh``
-builds them — with vector arithmetic, giving the scores Whoosh's BM25F would give (the
-tests check them against Whoosh) for every matching article at once. Phrases are matched
-by Whoosh's own position logic, then scored the same way.
+evaluates naba's query plan (search/plan.py) with vector arithmetic, giving the scores
+Whoosh's BM25F would give a Term, Phrase, Or, And, AndMaybe or AndNot (the tests check them
+against Whoosh) for every matching article at once; a Concept scores as one term made of
+its names. Phrases are matched from the position arrays, then scored as their words.
 
 It reads private parts of Whoosh 2.7.4's posting reader (pinned in pyproject.toml).
 """
@@ -26,6 +26,7 @@ from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import PostingArrays
+from search import plan
 from search.scoring import lucene_idf
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
@@ -50,6 +51,7 @@ class IndexArrays:
     """Per-generation arrays: which documents are live, field lengths, cached postings."""
 
     def __init__(self, searcher: WhooshSearcher) -> None:
+        self._searcher = searcher
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.documents = reader.doc_count()  # live ones
@@ -61,7 +63,7 @@ class IndexArrays:
                 self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._phrases: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._phrases: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cached_bytes = 0
         self._arrays: dict[tuple[int, str], PostingArrays | None] = {}
         self._lock = threading.Lock()  # the caches
@@ -90,6 +92,10 @@ class IndexArrays:
             lengths[raw == 0] = 1.0
             parts.append(lengths)
         return np.concatenate(parts) if parts else np.ones(0)
+
+    def average_length(self, field: str) -> float:
+        """The mean length of ``field`` over the live documents, as Whoosh computes it."""
+        return self._searcher.avg_field_length(field) or 1
 
     def postings(self, field: str, term: str) -> Postings:
         """The postings of ``term`` in ``field`` across every segment (deleted ones included)."""
@@ -156,37 +162,42 @@ class IndexArrays:
             )
         return self._arrays[key]
 
-    def phrase_docs(self, searcher: WhooshSearcher, query: wq.Phrase) -> np.ndarray:
-        """The documents where the phrase's words stand one after the other (cached: alias
-        names recur): from the posting arrays, or by Whoosh where there are none."""
-        key = (query.fieldname, tuple(query.words), query.slop)
+    def phrase_matches(self, phrase: plan.Phrase) -> tuple[np.ndarray, np.ndarray]:
+        """The documents where the phrase's words stand one after the other, ascending, and
+        how often it occurs in each (cached: alias names recur): from the posting arrays,
+        or by Whoosh where there are none (where it counts one occurrence per document)."""
+        key = (phrase.field, phrase.words, phrase.slop)
         with self._lock:
             found = self._phrases.get(key)
             if found is not None:
                 self._phrases.move_to_end(key)
                 return found
         found = None
-        if query.slop == 1:
+        if phrase.slop == 1:
             with self._reading:
-                found = self._phrase_from_arrays(query)
+                found = self._phrase_from_arrays(phrase.field, phrase.words)
         if found is None:
-            found = np.fromiter(searcher.docs_for_query(query), dtype=np.int64)
+            query = wq.Phrase(phrase.field, list(phrase.words), slop=phrase.slop)
+            docs = np.unique(np.fromiter(self._searcher.docs_for_query(query), dtype=np.int64))
+            found = docs, np.ones(len(docs))
         with self._lock:
             self._phrases[key] = found
             if len(self._phrases) > PHRASE_CACHE_ENTRIES:
                 self._phrases.popitem(last=False)
         return found
 
-    def _phrase_from_arrays(self, query: wq.Phrase) -> np.ndarray | None:
-        """Documents with word i of the phrase at position p + i, segment by segment; None
-        when a segment has no position arrays."""
-        field, found = query.fieldname, []
+    def _phrase_from_arrays(
+        self, field: str, words: tuple[str, ...]
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(documents, occurrences) of word i of the phrase at position p + i, segment by
+        segment; None when a segment has no position arrays."""
+        docs, counts = [], []
         for number, (leaf, offset) in enumerate(self._leaves):
             arrays = self._posting_arrays(number, leaf, field)
             if arrays is None or arrays.positions is None:
                 return None
             rows = []
-            for word in query.words:
+            for word in words:
                 info = _term_info(leaf, field, word)
                 if info is None:
                     break
@@ -194,10 +205,12 @@ class IndexArrays:
                     return None
                 rows.append(found_rows)
             else:
-                docs = _phrase_docs(arrays, rows)
-                if len(docs):
-                    found.append(docs + offset)
-        return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+                leaf_docs, leaf_counts = _phrase_occurrences(arrays, rows)
+                docs.append(leaf_docs + offset)
+                counts.append(leaf_counts)
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(docs), np.concatenate(counts).astype(np.float64)
 
 
 def _term_info(leaf, field: str, term: str):
@@ -208,14 +221,18 @@ def _term_info(leaf, field: str, term: str):
         return None
 
 
-def _phrase_docs(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
-    """Documents where the words with these posting rows follow each other, in order."""
+def _phrase_occurrences(
+    arrays: PostingArrays, rows: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Documents where the words with these posting rows follow each other, in order, and
+    how many times they do in each."""
+    nothing = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     docs = None
     for first, last in rows:  # documents with every word
         word_docs = np.asarray(arrays.docs[first:last], dtype=np.int64)
         docs = word_docs if docs is None else docs[np.isin(docs, word_docs, assume_unique=True)]
     if docs is None or not len(docs):
-        return np.zeros(0, dtype=np.int64)
+        return nothing
     starts = None
     for index, (first, last) in enumerate(rows):
         word_docs = np.asarray(arrays.docs[first:last])
@@ -226,8 +243,8 @@ def _phrase_docs(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarr
         word_keys = (np.repeat(docs, counts) << 32) + arrays.positions[gather] - index
         starts = word_keys if starts is None else starts[np.isin(starts, word_keys)]
         if not len(starts):
-            return np.zeros(0, dtype=np.int64)
-    return np.unique(starts >> 32)
+            return nothing
+    return np.unique(starts >> 32, return_counts=True)
 
 
 def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -267,17 +284,17 @@ class Matches:
 
 
 class Evaluator:
-    """Evaluates a Whoosh query tree over whole posting arrays with Whoosh's BM25F."""
+    """Scores a query plan over whole posting arrays: BM25 per field, as Whoosh's BM25F
+    scores a term, and a concept as one term with its names' frequencies added."""
 
-    def __init__(self, searcher: WhooshSearcher, arrays: IndexArrays, k1: float, b: float):
-        self.searcher = searcher
+    def __init__(self, arrays: IndexArrays, k1: float, b: float):
         self.arrays = arrays
         self.k1 = k1
         self.b = b
 
-    def run(self, query: wq.Query) -> Matches:
+    def run(self, query: plan.Node) -> Matches:
         """Scores and matches of ``query`` over the live documents."""
-        matches = self._evaluate(query)  # as Whoosh runs it: its normalize() can drop boosts
+        matches = self._evaluate(query)
         matches.mask &= self.arrays.live
         matches.scores[~matches.mask] = 0.0
         return matches
@@ -286,69 +303,92 @@ class Evaluator:
         size = self.arrays.size
         return Matches(np.zeros(size), np.zeros(size, dtype=bool))
 
-    def _evaluate(self, query: wq.Query) -> Matches:
-        if query is wq.NullQuery:
-            return self._empty()
-        if isinstance(query, wq.Term):
-            return self._term(query.fieldname, query.text, query.boost)
-        if isinstance(query, wq.Phrase):
-            return self._phrase(query)
-        if isinstance(query, wq.AndNot):
-            kept = self._evaluate(query.a)
-            dropped = self._evaluate(query.b).mask
+    def _evaluate(self, node: plan.Node) -> Matches:
+        if isinstance(node, plan.Term):
+            return self._term(node)
+        if isinstance(node, plan.Phrase):
+            return self._phrase(node)
+        if isinstance(node, plan.Concept):
+            return self._concept(node)
+        if isinstance(node, plan.AndNot):
+            kept = self._evaluate(node.kept)
+            dropped = self._evaluate(node.dropped).mask
             kept.mask &= ~dropped
             kept.scores[dropped] = 0.0
             return kept
-        if isinstance(query, wq.AndMaybe):
-            required = self._evaluate(query.a)
-            optional = self._evaluate(query.b)
+        if isinstance(node, plan.AndMaybe):
+            required = self._evaluate(node.required)
+            optional = self._evaluate(node.optional)
             required.scores += np.where(required.mask, optional.scores, 0.0)
             return required
-        if isinstance(query, wq.And):
-            parts = [self._evaluate(sub) for sub in query.subqueries]
+        if isinstance(node, plan.And):
+            parts = [self._evaluate(part) for part in node.parts]
             mask = np.logical_and.reduce([part.mask for part in parts])
             scores = np.where(mask, np.add.reduce([part.scores for part in parts]), 0.0)
-            return Matches(scores * query.boost, mask)
-        if isinstance(query, wq.Or):
+            return Matches(scores * node.boost, mask)
+        if isinstance(node, plan.Or):
             total = self._empty()
-            for sub in query.subqueries:
-                part = self._evaluate(sub)
-                total.scores += part.scores
-                total.mask |= part.mask
-            total.scores *= query.boost
+            for part in node.parts:
+                found = self._evaluate(part)
+                total.scores += found.scores
+                total.mask |= found.mask
+            total.scores *= node.boost
             return total
-        raise TypeError(f"naba's engine does not evaluate {type(query).__name__} queries")
+        raise TypeError(f"naba's engine does not evaluate {type(node).__name__} nodes")
+
+    def _bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, containing: int) -> np.ndarray:
+        """BM25 of frequencies ``tf`` in ``docs`` for a term that ``containing`` articles have."""
+        idf = lucene_idf(self.arrays.documents, containing)
+        average = self.arrays.average_length(field)
+        lengths = self.arrays.lengths(field)[docs]
+        k1, b = self.k1, self.b
+        return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
 
     def _term_scores(self, field: str, text: str) -> tuple[Postings, np.ndarray]:
         postings = self.arrays.postings(field, text)
         if not len(postings.docs):
             return postings, np.zeros(0)
-        idf = lucene_idf(self.arrays.documents, len(postings.docs))
-        average = self.searcher.avg_field_length(field) or 1
-        lengths = self.arrays.lengths(field)[postings.docs]
-        tf = postings.freqs
-        k1, b = self.k1, self.b
-        return postings, idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
+        return postings, self._bm25(field, postings.docs, postings.freqs, len(postings.docs))
 
-    def _term(self, field: str, text: str, boost: float) -> Matches:
+    def _term(self, node: plan.Term) -> Matches:
         matches = self._empty()
-        postings, scores = self._term_scores(field, text)
-        matches.scores[postings.docs] = scores * boost
+        postings, scores = self._term_scores(node.field, node.text)
+        matches.scores[postings.docs] = scores * node.boost
         matches.mask[postings.docs] = True
         return matches
 
-    def _phrase(self, query: wq.Phrase) -> Matches:
-        """Whoosh finds the documents with the words in order; each scores as its words do."""
+    def _phrase(self, node: plan.Phrase) -> Matches:
+        """The documents with the words in order; each scores as its words do there."""
         matches = self._empty()
-        found = self.arrays.phrase_docs(self.searcher, query)
+        found, _ = self.arrays.phrase_matches(node)
         if not len(found):
             return matches
         matches.mask[found] = True
-        for word in query.words:
-            postings, scores = self._term_scores(query.fieldname, word)
+        for word in node.words:
+            postings, scores = self._term_scores(node.field, word)
             inside = np.isin(postings.docs, found, assume_unique=True)
             matches.scores[postings.docs[inside]] += scores[inside]
-        matches.scores *= query.boost
+        matches.scores *= node.boost
+        return matches
+
+    def _concept(self, node: plan.Concept) -> Matches:
+        """One term whose frequency in a document is the weighted sum of its names' (a
+        phrase's occurrences counted as the phrase), under the idf of the articles that
+        contain any name."""
+        matches = self._empty()
+        tf = np.zeros(self.arrays.size)
+        for name in node.names:
+            if len(name.words) == 1:
+                postings = self.arrays.postings(node.field, name.words[0])
+                docs, freqs = postings.docs, postings.freqs
+            else:
+                docs, freqs = self.arrays.phrase_matches(plan.Phrase(node.field, name.words))
+            tf[docs] += freqs * name.weight
+            matches.mask[docs] = True
+        docs = np.flatnonzero(matches.mask)
+        if len(docs):
+            # Counted like a term's document frequency: deleted articles included.
+            matches.scores[docs] = self._bm25(node.field, docs, tf[docs], len(docs)) * node.boost
         return matches
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import build_index
@@ -18,12 +18,20 @@ MEASURES = ("AP", "nDCG@10", "RR@10", "R@100")
 
 @dataclass(frozen=True)
 class EvalReport:
-    """Mean scores by measure name, and how many queries were run and failed."""
+    """Mean scores by measure name, and how many queries were run and failed.
+
+    ``judged_scores`` score the run with unjudged articles removed first, and
+    ``unjudged_at_10`` counts the unjudged articles in the top 10 over all queries: a new
+    ranking surfaces articles nobody judged, which count as not relevant in ``scores``.
+    """
 
     scores: dict[str, float]
     queries: int
     failed: int
     documents: int
+    judged_scores: dict[str, float] = field(default_factory=dict)
+    unjudged_at_10: int = 0
+    per_query: dict[str, float] = field(default_factory=dict)  # nDCG@10 by query id
 
 
 def read_queries(path: Path) -> Iterator[tuple[str, str]]:
@@ -60,6 +68,43 @@ def score_run(run: dict[str, dict[str, float]], qrels: Path) -> dict[str, float]
     return {str(measure): float(aggregate[measure]) for measure in measures}
 
 
+def judged_only(run: dict[str, dict[str, float]], qrels: Path) -> dict[str, dict[str, float]]:
+    """The run with every article that has no judgment for its query removed."""
+    judged = _judged(qrels)
+    return {
+        qid: {doc: score for doc, score in docs.items() if doc in judged.get(qid, ())}
+        for qid, docs in run.items()
+    }
+
+
+def unjudged_in_top(run: dict[str, dict[str, float]], qrels: Path, depth: int = 10) -> int:
+    """How many of the top ``depth`` articles of every query have no judgment."""
+    judged = _judged(qrels)
+    count = 0
+    for qid, docs in run.items():
+        ranked = sorted(docs, key=docs.get, reverse=True)[:depth]
+        count += sum(doc not in judged.get(qid, ()) for doc in ranked)
+    return count
+
+
+def per_query_ndcg(run: dict[str, dict[str, float]], qrels: Path) -> dict[str, float]:
+    """nDCG@10 of each query of the run."""
+    import ir_measures
+
+    measure = ir_measures.parse_measure("nDCG@10")
+    judged = list(ir_measures.read_trec_qrels(str(qrels)))
+    return {row.query_id: float(row.value) for row in ir_measures.iter_calc([measure], judged, run)}
+
+
+def _judged(qrels: Path) -> dict[str, set[str]]:
+    judged: dict[str, set[str]] = {}
+    for line in qrels.read_text("utf-8").splitlines():
+        parts = line.split()
+        if len(parts) >= 4:
+            judged.setdefault(parts[0], set()).add(parts[2])
+    return judged
+
+
 def evaluate(
     collection: list[Path],
     queries: Path,
@@ -78,4 +123,12 @@ def evaluate(
         with Searcher(target, **(searcher_options or {})) as searcher:
             run, failed = run_queries(searcher, queries)
             documents = searcher.document_count
-    return EvalReport(score_run(run, qrels), len(run) + failed, failed, documents)
+    return EvalReport(
+        scores=score_run(run, qrels),
+        queries=len(run) + failed,
+        failed=failed,
+        documents=documents,
+        judged_scores=score_run(judged_only(run, qrels), qrels),
+        unjudged_at_10=unjudged_in_top(run, qrels),
+        per_query=per_query_ndcg(run, qrels),
+    )

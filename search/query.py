@@ -1,7 +1,7 @@
 """Parsing what people type into a search box: words, "phrases", -exclusions and OR.
 
 Nothing else is syntax: ؟ * : ( ) and the like are punctuation, so any string parses.
-The parsed query is analyzed with the index's own analyzer and turned into a Whoosh query.
+The parsed query is analyzed with the index's own analyzer and turned into naba's query plan.
 """
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from whoosh import query as wq
-
 from indexer.analysis import analyze, analyze_exact
+from search import plan
 from search.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
@@ -19,6 +18,7 @@ MAX_QUERY_TERMS = 64
 _CLOSING = {'"': '"', "“": "”", "”": "”", "«": "»", "»": "«", "„": "“"}
 _PIECE = re.compile(r"(-?)([\"“”«»„])|(\S+)")
 OR_WORDS = frozenset({"OR", "|"})
+POSITIONAL_FIELDS = frozenset({"title", "body"})  # the fields whose words keep positions
 _EDGE_PUNCTUATION = "؟?!.,،؛;:()[]{}<>\"'“”«»…-"
 
 
@@ -153,7 +153,7 @@ def _pieces(text: str):
             position = match.end()
 
 
-def to_whoosh(
+def to_plan(
     parsed: ParsedQuery,
     *,
     conjunction: bool,
@@ -163,8 +163,8 @@ def to_whoosh(
     proximity_slop: int = 3,
     exact_boost: float = 0.0,
     lead_boost: float = 0.0,
-) -> wq.Query:
-    """The Whoosh query: each clause on title and body; clauses ANDed (or ORed), groups ORed.
+) -> plan.Node:
+    """The query plan: each clause on title and body; clauses ANDed (or ORed), groups ORed.
 
     With ``proximity_boost``, neighbouring query words found within ``proximity_slop``
     positions of each other in the body add to the score (they are never required).
@@ -172,27 +172,27 @@ def to_whoosh(
     alternatives = []
     for group in parsed.groups:
         fields = _Fields(title_boost, lead_boost, exact_boost)
-        wanted = [
-            _clause_query(c, fields, conjunction, literal_phrases) for c in group if not c.exclude
-        ]
-        unwanted = [_clause_query(c, _Fields(), True) for c in group if c.exclude]
-        combined: wq.Query = wq.And(wanted) if conjunction else wq.Or(wanted)
-        nearby = _proximity(group, proximity_boost, proximity_slop) if proximity_boost else []
+        wanted = tuple(
+            _clause_plan(c, fields, conjunction, literal_phrases) for c in group if not c.exclude
+        )
+        unwanted = tuple(_clause_plan(c, _Fields(), True) for c in group if c.exclude)
+        combined: plan.Node = plan.And(wanted) if conjunction else plan.Or(wanted)
+        nearby = _proximity(group, proximity_boost, proximity_slop) if proximity_boost else ()
         if nearby and conjunction:
-            combined = wq.AndMaybe(combined, wq.Or(nearby))
+            combined = plan.AndMaybe(combined, plan.Or(nearby))
         elif nearby:
-            combined = wq.Or([*wanted, *nearby])
+            combined = plan.Or((*wanted, *nearby))
         if unwanted:
-            combined = wq.AndNot(combined, wq.Or(unwanted))
+            combined = plan.AndNot(combined, plan.Or(unwanted))
         alternatives.append(combined)
-    return alternatives[0] if len(alternatives) == 1 else wq.Or(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else plan.Or(tuple(alternatives))
 
 
-def _proximity(group: tuple[Clause, ...], boost: float, slop: int) -> list[wq.Query]:
+def _proximity(group: tuple[Clause, ...], boost: float, slop: int) -> tuple[plan.Node, ...]:
     """Sloppy two-word phrases over neighbouring single-word clauses of the body."""
     words = [c.terms[0] for c in group if not c.exclude and not c.phrase]
     pairs = {(a, b) for a, b in zip(words, words[1:], strict=False) if a != b}
-    return [wq.Phrase("body", [a, b], slop=slop, boost=boost) for a, b in sorted(pairs)]
+    return tuple(plan.Phrase("body", (a, b), boost, slop) for a, b in sorted(pairs))
 
 
 @dataclass(frozen=True)
@@ -203,27 +203,48 @@ class _Fields:
     lead: float = 0.0
     exact: float = 0.0
 
+    def weighted(self) -> tuple[tuple[str, float], ...]:
+        """(field, boost) of every field a word is searched in."""
+        found = [("title", self.title), ("body", 1.0)]
+        return tuple(found + [("lead", self.lead)] if self.lead else found)
 
-def _clause_query(
+
+def _clause_plan(
     clause: Clause, fields: _Fields, strict: bool, literal_phrases: bool = True
-) -> wq.Query:
+) -> plan.Node:
+    if clause.alternatives:
+        return _concept_plan(clause, fields)
     phrase = clause.phrase and literal_phrases
-    own = _terms_query(clause.terms, phrase, fields, 1.0, strict or phrase)
+    own = _terms_plan(clause.terms, phrase, fields, strict or phrase)
     if fields.exact and clause.exact and not phrase:
         # Never required: articles using the query's own word forms rank a little higher.
-        bonus = [wq.Term("exact", form, boost=fields.exact) for form in clause.exact]
-        own = wq.AndMaybe(own, wq.Or(bonus)) if strict else wq.Or([own, *bonus])
-    if not clause.alternatives:
-        return own
-    weight = clause.alternative_weight
-    # An alias name is always a phrase: "تنظيم الدولة" is not تنظيم and الدولي apart.
-    others = [_terms_query(terms, True, fields, weight, True) for _, terms in clause.alternatives]
-    return wq.Or([own, *others])
+        bonus = plan.Or(tuple(plan.Term("exact", form, fields.exact) for form in clause.exact))
+        own = plan.AndMaybe(own, bonus) if strict else plan.Or((own, bonus))
+    return own
 
 
-def _terms_query(
-    terms: tuple[str, ...], phrase: bool, fields: _Fields, weight: float, strict: bool
-) -> wq.Query:
+def _concept_plan(clause: Clause, fields: _Fields) -> plan.Node:
+    """A name with aliases is one concept per field: the names typed and their aliases count
+    as occurrences of one term (alias names are phrases: "تنظيم الدولة" is not تنظيم and
+    الدولة apart), with the aliases' occurrences weighted by ``alternative_weight``."""
+    names = (
+        plan.Name(clause.terms),
+        *(plan.Name(terms, clause.alternative_weight) for _, terms in clause.alternatives),
+    )
+    concepts = []
+    for field, boost in fields.weighted():
+        # The lead keeps no positions: only one-word names are looked for there.
+        usable = names if field in POSITIONAL_FIELDS else [n for n in names if len(n.words) == 1]
+        if usable:
+            concepts.append(plan.Concept(field, tuple(usable), boost))
+    own: plan.Node = plan.Or(tuple(concepts))
+    if fields.exact and clause.exact:
+        bonus = plan.Or(tuple(plan.Term("exact", form, fields.exact) for form in clause.exact))
+        own = plan.AndMaybe(own, bonus)
+    return own
+
+
+def _terms_plan(terms: tuple[str, ...], phrase: bool, fields: _Fields, strict: bool) -> plan.Node:
     """Terms on title, body (and lead): one term, a phrase, or every term.
 
     When not ``strict`` (any of the query's words may match) a phrase counts as its words:
@@ -232,22 +253,17 @@ def _terms_query(
     (see bench/results/quality-tuning.md).
     """
     if len(terms) == 1:
-        term = terms[0]
-        queries = [
-            wq.Term("title", term, boost=fields.title * weight),
-            wq.Term("body", term, boost=weight),
-        ]
-        if fields.lead:
-            queries.append(wq.Term("lead", term, boost=fields.lead * weight))
-        return wq.Or(queries)
-    words = [_terms_query((term,), False, fields, weight, strict) for term in terms]
+        return plan.Or(
+            tuple(plan.Term(field, terms[0], boost) for field, boost in fields.weighted())
+        )
+    words = tuple(_terms_plan((term,), False, fields, strict) for term in terms)
     if not strict:
-        return wq.Or(words)
+        return plan.Or(words)
     if not phrase:
-        return wq.And(words)
-    return wq.Or(
-        [
-            wq.Phrase("title", list(terms), boost=fields.title * weight),
-            wq.Phrase("body", list(terms), boost=weight),
-        ]
+        return plan.And(words)
+    return plan.Or(
+        (
+            plan.Phrase("title", terms, fields.title),
+            plan.Phrase("body", terms),
+        )
     )

@@ -25,7 +25,7 @@ from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryErr
 from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
 from search.highlight import Match, find_matches, mark, snippet
-from search.query import ParsedQuery, parse, to_whoosh
+from search.query import ParsedQuery, parse, to_plan
 from search.results import ArticleInfo, Document, Export, Hit, SearchResults, SourceCount
 from search.scoring import LuceneBM25
 from search.spelling import suggest
@@ -362,7 +362,7 @@ class Searcher:
         """Every matching article (as document numbers) after the filters, with source counts."""
         parsed = request.parsed
         every_word = _longest_group(parsed) <= self.all_words_up_to
-        evaluator = Evaluator(view.searcher, view.arrays(), self._k1, self._b)
+        evaluator = Evaluator(view.arrays(), self._k1, self._b)
         matches = evaluator.run(self._query(parsed, every_word))
         relaxed = False
         if not matches.mask.any() and every_word and _longest_group(parsed) > 1:
@@ -394,7 +394,7 @@ class Searcher:
     def _query(self, parsed: ParsedQuery, conjunction: bool):
         # Quotes in a short query ask for a phrase; in a long one (a pasted headline) they
         # mostly mark reported speech, and its words rank better on their own.
-        return to_whoosh(
+        return to_plan(
             parsed,
             conjunction=conjunction,
             literal_phrases=conjunction or _longest_group(parsed) <= SHORT_QUERY_WORDS,

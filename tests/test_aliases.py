@@ -68,12 +68,17 @@ def test_a_lone_word_of_a_longer_alias_is_not_marked(searcher):
     assert "<mark>العراق</mark>" not in hit.snippet_html
 
 
-def test_alias_names_are_searched_as_phrases_even_in_ranked_queries():
-    from search.query import to_whoosh
+def test_an_actor_and_its_aliases_are_one_concept_whose_long_names_are_phrases():
+    from search import plan
+    from search.query import to_plan
 
-    parsed = expand_aliases(parse("داعش"), load_aliases())
-    text = str(to_whoosh(parsed, conjunction=False, title_boost=1.0))
-    assert 'body:"تنظيم دول"' in text
+    parsed = expand_aliases(parse("داعش تمويل"), load_aliases())
+    query = to_plan(parsed, conjunction=False, title_boost=1.0)
+    assert isinstance(query, plan.Or) and len(query.parts) == 2  # two concepts, not nine
+    concepts = [node for node in query.parts[0].parts if isinstance(node, plan.Concept)]
+    assert {concept.field for concept in concepts} == {"title", "body"}
+    names = {name.words for name in concepts[0].names}
+    assert ("داعش",) in names and ("تنظيم", "دول") in names
 
 
 def test_an_alias_is_found_as_a_run_of_indexed_words():

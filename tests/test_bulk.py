@@ -13,7 +13,7 @@ from indexer.bulk import SegmentBuilder
 from indexer.parallel import codec, commit_segments
 from indexer.schema import article_fields, build_schema
 from indexer.store import current_generation
-from search import Searcher
+from search import Searcher, plan
 from tests.conftest import ARTICLES
 
 WORDS = " ".join(a["title"] + " " + a["body"] for a in ARTICLES).split()
@@ -93,7 +93,6 @@ def test_bulk_segment_is_whooshs_own(tmp_path):
 
 
 def test_segments_without_arrays_are_read_from_whooshs_blocks(tmp_path):
-    from whoosh import query as wq
 
     from search.engine import IndexArrays
 
@@ -122,12 +121,10 @@ def test_segments_without_arrays_are_read_from_whooshs_blocks(tmp_path):
             assert len(expected.docs) > 5
             assert expected.docs.tolist() == found.docs.tolist()
             assert expected.freqs.tolist() == found.freqs.tolist()
-        phrase = wq.Phrase("body", ["غوط", "داعش"])
-        assert blocks._phrase_from_arrays(phrase) is None  # Whoosh matches it instead
-        assert (
-            blocks.phrase_docs(plain, phrase).tolist()
-            == arrays.phrase_docs(with_arrays, phrase).tolist()
-        )
+        phrase = plan.Phrase("body", ("غوط", "داعش"))
+        assert blocks._phrase_from_arrays(phrase.field, phrase.words) is None  # Whoosh's
+        found, expected = arrays.phrase_matches(phrase)[0], blocks.phrase_matches(phrase)[0]
+        assert len(found) and found.tolist() == expected.tolist()
 
 
 def term_statistics(info) -> tuple:
@@ -190,8 +187,9 @@ def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path):
                 phrases.append(("title", title[:2]))
         found = 0
         for field, words in phrases:
-            query = wq.Phrase(field, words)
-            expected = sorted(searcher.docs_for_query(query))
-            assert arrays._phrase_from_arrays(query).tolist() == expected, words
+            expected = sorted(searcher.docs_for_query(wq.Phrase(field, words)))
+            docs, counts = arrays._phrase_from_arrays(field, tuple(words))
+            assert docs.tolist() == expected, words
+            assert (counts >= 1).all()
             found += bool(expected)
         assert found >= 40  # the phrases taken from articles are found
