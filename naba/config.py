@@ -64,7 +64,7 @@ class Config:
     aliases_file: str = _setting(
         "", "File of names that mean the same actor (empty: naba's own list).", path=True
     )
-    alias_weight: float = _setting(0.5, "Weight of alias names added to a query (0–1).")
+    alias_weight: float = _setting(1.0, "Weight of alias names added to a query (0–1).")
     lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
 
     def with_overrides(self, **values: Any) -> Config:

@@ -14,7 +14,7 @@ from pathlib import Path
 from indexer.analysis import analyze
 from search.query import Clause, ParsedQuery
 
-DEFAULT_WEIGHT = 0.5
+DEFAULT_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)

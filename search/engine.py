@@ -31,6 +31,7 @@ from search.scoring import lucene_idf
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
+POSITIONS = frozenset({"title", "body"})  # the fields indexed with word positions
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
 
@@ -64,6 +65,7 @@ class IndexArrays:
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._phrases: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._concepts: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._cached_bytes = 0
         self._arrays: dict[tuple[int, str], PostingArrays | None] = {}
         self._lock = threading.Lock()  # the caches
@@ -186,6 +188,54 @@ class IndexArrays:
                 self._phrases.popitem(last=False)
         return found
 
+    def concept_matches(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
+        """The documents with any of the concept's names, ascending, and how often the
+        concept occurs in each, its names' occurrences weighted and overlapping ones
+        counted once (cached); None where a segment has no position arrays."""
+        key = (concept.field, concept.names)
+        with self._lock:
+            if key in self._concepts:
+                self._concepts.move_to_end(key)
+                return self._concepts[key]
+        with self._reading:
+            found = self._concept_from_arrays(concept)
+        with self._lock:
+            self._concepts[key] = found
+            if len(self._concepts) > PHRASE_CACHE_ENTRIES:
+                self._concepts.popitem(last=False)
+        return found
+
+    def _concept_from_arrays(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
+        docs, counts = [], []
+        for number, (leaf, offset) in enumerate(self._leaves):
+            arrays = self._posting_arrays(number, leaf, concept.field)
+            if arrays is None or arrays.positions is None:
+                return None
+            starts, ends, weights = [], [], []
+            for name in concept.names:
+                rows = []
+                for word in name.words:
+                    info = _term_info(leaf, concept.field, word)
+                    if info is None:
+                        break
+                    if info._offset is None or (found_rows := arrays.rows(info._offset)) is None:
+                        return None
+                    rows.append(found_rows)
+                else:
+                    found = _phrase_starts(arrays, rows)
+                    starts.append(found)
+                    ends.append(found + len(name.words))
+                    weights.append(np.full(len(found), name.weight))
+            if starts:
+                leaf_docs, leaf_counts = _merged_occurrences(
+                    np.concatenate(starts), np.concatenate(ends), np.concatenate(weights)
+                )
+                docs.append(leaf_docs + offset)
+                counts.append(leaf_counts)
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(docs), np.concatenate(counts)
+
     def _phrase_from_arrays(
         self, field: str, words: tuple[str, ...]
     ) -> tuple[np.ndarray, np.ndarray] | None:
@@ -213,6 +263,24 @@ class IndexArrays:
         return np.concatenate(docs), np.concatenate(counts).astype(np.float64)
 
 
+def _merged_occurrences(
+    starts: np.ndarray, ends: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(documents, weighted occurrences) of names found at keys ``starts`` to ``ends``:
+    names that overlap ("تنظيم الدولة" inside "تنظيم الدولة الإسلامية") are one occurrence,
+    weighted as the heaviest of them."""
+    if not len(starts):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    order = np.lexsort((-ends, starts))
+    starts, ends, weights = starts[order], ends[order], weights[order]
+    reach = np.maximum.accumulate(ends)
+    first = np.concatenate(([True], starts[1:] >= reach[:-1]))  # a new occurrence begins
+    where = np.flatnonzero(first)
+    heaviest = np.maximum.reduceat(weights, where)
+    docs, inverse = np.unique(starts[where] >> 32, return_inverse=True)
+    return docs, np.bincount(inverse, weights=heaviest)
+
+
 def _term_info(leaf, field: str, term: str):
     """A segment's Whoosh term info for ``term`` in ``field``, or None when it has none."""
     try:
@@ -226,7 +294,13 @@ def _phrase_occurrences(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Documents where the words with these posting rows follow each other, in order, and
     how many times they do in each."""
-    nothing = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.unique(_phrase_starts(arrays, rows) >> 32, return_counts=True)
+
+
+def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
+    """Where the words with these posting rows follow each other, in order: one key
+    (document << 32) + position of the first word per occurrence, ascending."""
+    nothing = np.zeros(0, dtype=np.int64)
     docs = None
     for first, last in rows:  # documents with every word
         word_docs = np.asarray(arrays.docs[first:last], dtype=np.int64)
@@ -244,7 +318,7 @@ def _phrase_occurrences(
         starts = word_keys if starts is None else starts[np.isin(starts, word_keys)]
         if not len(starts):
             return nothing
-    return np.unique(starts >> 32, return_counts=True)
+    return np.sort(starts)
 
 
 def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
@@ -377,7 +451,11 @@ class Evaluator:
         contain any name."""
         matches = self._empty()
         tf = np.zeros(self.arrays.size)
-        for name in node.names:
+        found = self.arrays.concept_matches(node) if node.field in POSITIONS else None
+        if found is not None:
+            tf[found[0]] = found[1]
+            matches.mask[found[0]] = True
+        for name in node.names if found is None else ():  # no positions: add up the names
             if len(name.words) == 1:
                 postings = self.arrays.postings(node.field, name.words[0])
                 docs, freqs = postings.docs, postings.freqs

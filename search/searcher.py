@@ -311,26 +311,26 @@ class Searcher:
         except QueryError:
             parsed = None
         title, body = fields.get("title", ""), fields.get("body", "")
-        paragraphs = [line for line in body.splitlines() if line.strip()]
-        terms = parsed.positive_terms if parsed is not None else frozenset()
-        title_matches = find_matches(title, terms)
-        paragraph_matches = [find_matches(line, terms) for line in paragraphs]
+        title_matches: list[Match] = []
+        body_matches: list[Match] = []
         matched: tuple[str, ...] = ()
         if parsed is not None:
-            body_matches = find_matches(body, terms)
-            marked, matched = self._marked_terms(parsed, title, body, title_matches, body_matches)
-            title_matches = [m for m in title_matches if m.term in marked]
-            paragraph_matches = [
-                [m for m in found if m.term in marked] for found in paragraph_matches
-            ]
+            terms = parsed.positive_terms
+            title_matches, body_matches, matched = self._marks(
+                parsed, title, body, find_matches(title, terms), find_matches(body, terms)
+            )
+        paragraphs = _paragraphs(body)
         return Document(
             **ArticleInfo.fields_of(fields),
             title_html=mark(title, title_matches),
             paragraphs_html=tuple(
-                mark(line, found) for line, found in zip(paragraphs, paragraph_matches, strict=True)
+                mark(body, body_matches, start, end) for start, end in paragraphs
             ),
             matched=matched,
-            marks=len(title_matches) + sum(map(len, paragraph_matches)),
+            marks=len(title_matches)
+            + sum(
+                start <= m.start and m.end <= end for m in body_matches for start, end in paragraphs
+            ),
         )
 
     def _parse(self, query: str, aliases: bool) -> ParsedQuery:
@@ -405,48 +405,56 @@ class Searcher:
     def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
         """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
         title, body = fields.get("title", ""), fields.get("body", "")
-        title_matches, body_matches = find_matches(title, terms), find_matches(body, terms)
-        marked, matched = self._marked_terms(parsed, title, body, title_matches, body_matches)
+        title_matches, body_matches, matched = self._marks(
+            parsed, title, body, find_matches(title, terms), find_matches(body, terms)
+        )
         return Hit(
             **ArticleInfo.fields_of(fields),
             score=round(float(score), 4),
-            title_html=mark(title, [m for m in title_matches if m.term in marked]),
-            snippet_html=(
-                snippet(body, [m for m in body_matches if m.term in marked], self.snippet_chars)
-                if terms
-                else ""
-            ),
+            title_html=mark(title, title_matches),
+            snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
             matched=matched,
         )
 
-    def _marked_terms(
+    def _marks(
         self,
         parsed: ParsedQuery,
         title: str,
         body: str,
         title_matches: list[Match],
         body_matches: list[Match],
-    ) -> tuple[frozenset[str], tuple[str, ...]]:
-        """The terms to mark in an article and the query words (or alias names) it matched.
+    ) -> tuple[list[Match], list[Match], tuple[str, ...]]:
+        """The matches to mark in an article's title and body, and the query words (or
+        alias names) it matched.
 
-        Words are marked when they match a name typed, or an alias of it that the article
-        contains as a whole (not a lone word of a longer alias, such as الدولة).
+        A word is marked where it matches a name typed, or where it stands in a whole alias
+        name of one (not a lone word of a longer alias, such as الدولة or العراق).
         """
         if not title_matches and not body_matches:
-            return frozenset(), ()
-        text = f"{title}\n{body}"  # what the analysis reads as one sequence
-        shift = len(title) + 1
-        in_body = [Match(m.start + shift, m.end + shift, m.term) for m in body_matches]
-        matches = title_matches + in_body
+            return [], [], ()
+        shift = len(title) + 1  # the analysis reads title and body as one sequence
+        text = f"{title}\n{body}"
+        matches = title_matches + [
+            Match(m.start + shift, m.end + shift, m.term) for m in body_matches
+        ]
         found = {m.term for m in matches}
         matched = [clause.text for clause in parsed.positive_clauses if found >= set(clause.terms)]
-        marked = set(parsed.positive_terms) - parsed.alias_only_terms
+        typed = set(parsed.positive_terms) - parsed.alias_only_terms
+        kept = {index for index, m in enumerate(matches) if m.term in typed}
         for clause in parsed.positive_clauses:
             for name, alias_terms in clause.alternatives:
-                if found >= set(alias_terms) and _contains_run(text, matches, alias_terms):
+                if not found >= set(alias_terms):
+                    continue
+                runs = _runs(text, matches, alias_terms)
+                if runs:
                     matched.append(name)
-                    marked.update(alias_terms)
-        return frozenset(marked), tuple(dict.fromkeys(matched))
+                    kept.update(runs)
+        marked = [m for index, m in enumerate(matches) if index in kept]
+        return (
+            [m for m in marked if m.start < shift],
+            [Match(m.start - shift, m.end - shift, m.term) for m in marked if m.start >= shift],
+            tuple(dict.fromkeys(matched)),
+        )
 
     def _view(self) -> _View:
         generation = current_generation(self.index_dir)
@@ -511,25 +519,36 @@ def _open_searcher(index_dir: Path, generation: Path, weighting: LuceneBM25) -> 
         ) from error
 
 
-def _contains_run(text: str, matches: list[Match], terms: tuple[str, ...]) -> bool:
-    """Whether ``terms`` occur one after the other in the analyzed text (alias names):
-    consecutive ``matches`` (all the text's words with these terms) with no other
-    indexed word between them."""
+def _runs(text: str, matches: list[Match], terms: tuple[str, ...]) -> set[int]:
+    """The indexes of ``matches`` (all the text's words with these terms, in order) that
+    stand in a run of ``terms`` one after the other with no other indexed word between
+    them: where an alias name occurs whole."""
     width = len(terms)
     if width == 1:
-        return True
+        return {index for index, match in enumerate(matches) if match.term == terms[0]}
+    found: set[int] = set()
     for first in range(len(matches) - width + 1):
         run = matches[first : first + width]
         if tuple(match.term for match in run) == terms and not any(
             _indexed_word_in(text, before.end, after.start) for before, after in pairwise(run)
         ):
-            return True
-    return False
+            found.update(range(first, first + width))
+    return found
 
 
 def _indexed_word_in(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] holds a word the index keeps (not a stopword)."""
     return any(word_term(word) for word in WORD_PATTERN.findall(text, start, end))
+
+
+def _paragraphs(body: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line of ``body``."""
+    spans, start = [], 0
+    for line in body.splitlines(keepends=True):
+        if line.strip():
+            spans.append((start, start + len(line.splitlines()[0])))
+        start += len(line)
+    return spans
 
 
 def _check_paging(page: int, per_page: int) -> None:

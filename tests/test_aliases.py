@@ -1,7 +1,11 @@
 """Alias expansion: other names of the same actor are searched too, and said so."""
 
+import json
+
 import pytest
 
+from indexer import build_index
+from search import Searcher
 from search.aliases import expand_aliases, load_aliases, parse_aliases
 from search.query import parse
 from tests.conftest import SEED_ID
@@ -84,7 +88,7 @@ def test_an_actor_and_its_aliases_are_one_concept_whose_long_names_are_phrases()
 def test_an_alias_is_found_as_a_run_of_indexed_words():
     from indexer import analyze
     from search.highlight import find_matches
-    from search.searcher import _contains_run
+    from search.searcher import _runs
 
     alias = tuple(analyze("تنظيم الدولة"))
     for text, expected in [
@@ -95,4 +99,52 @@ def test_an_alias_is_found_as_a_run_of_indexed_words():
         ("الدولة ثم تنظيم", False),
     ]:
         matches = find_matches(text, frozenset(alias))
-        assert _contains_run(text, matches, alias) is expected, text
+        assert bool(_runs(text, matches, alias)) is expected, text
+
+
+def test_only_whole_alias_names_are_marked(tmp_path):
+    body = "قال إن تنظيم الدولة خسر مواقعه، وإن الدولة العراقية تستعيد التنظيم والإدارة."
+    with _index_of(tmp_path, [{"id": "a", "title": "تنظيم الدولة", "body": body}]) as searcher:
+        hit = searcher.search("داعش").hits[0]
+        page = searcher.document("a", "داعش")
+    assert hit.snippet_html.count("<mark>") == 2  # تنظيم الدولة, not the later الدولة or التنظيم
+    assert "<mark>تنظيم</mark> <mark>الدولة</mark> خسر" in hit.snippet_html
+    assert "<mark>التنظيم</mark>" not in hit.snippet_html
+    assert page.marks == 4 and "تنظيم الدولة" in hit.matched
+
+
+def _index_of(tmp_path, articles: list[dict]):
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
+    build_index([source], tmp_path / "index", processes=1)
+    return Searcher(tmp_path / "index")
+
+
+FILLER = "وقال مصدر محلي إن الوضع في المنطقة هادئ نسبيا بعد أيام من التوتر والاشتباكات"
+
+
+def test_an_actor_named_many_ways_is_still_one_word_of_the_query(tmp_path):
+    names = "داعش أو تنظيم الدولة الإسلامية أو ISIS كما يسمى تنظيم الدولة"
+    articles = [
+        {"id": "names", "title": "خبر", "body": f"{names}. {FILLER}"},
+        {"id": "money", "title": "خبر", "body": f"مصادر تمويل داعش. {FILLER}"},
+    ]
+    articles += [{"id": f"other-{n}", "title": "خبر", "body": FILLER} for n in range(6)]
+    with _index_of(tmp_path, articles) as searcher:
+        found = searcher.search("داعش تمويل")
+        assert [hit.id for hit in found.hits] == ["money", "names"]
+        assert "تنظيم الدولة" in found.expanded
+
+
+def test_names_inside_longer_names_are_one_occurrence(tmp_path):
+    articles = [
+        {"id": "long", "title": "خبر", "body": f"تنظيم الدولة الإسلامية. {FILLER}"},
+        {"id": "short", "title": "خبر", "body": f"تنظيم الدولة. {FILLER} مدينة"},
+        {"id": "twice", "title": "خبر", "body": f"تنظيم الدولة وتنظيم الدولة. {FILLER}"},
+    ]
+    articles += [{"id": f"other-{n}", "title": "خبر", "body": FILLER} for n in range(6)]
+    with _index_of(tmp_path, articles) as searcher:
+        scores = {hit.id: hit.score for hit in searcher.search("داعش").hits}
+    # "تنظيم الدولة الإسلامية" holds تنظيم الدولة and الدولة الإسلامية: one mention, not three.
+    assert scores["long"] == pytest.approx(scores["short"], rel=0.02)
+    assert scores["twice"] > scores["short"]
