@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from indexer.analysis import configure_analysis  # noqa: E402
-from indexer.stemmer import LIGHT10_PREFIXES, StemmerProfile  # noqa: E402
+from indexer.stemmer import StemmerProfile  # noqa: E402
 from naba.config import load_config, searcher_options  # noqa: E402
 from search.evaluation import evaluate  # noqa: E402
 
@@ -93,12 +93,8 @@ ABLATIONS = (
     Variant("BM25 k1 = 1.2 (Lucene's)", {"bm25_k1": 1.2}),
     Variant("title boost 2", {"title_boost": 2.0}),
     Variant("+ proximity bonus 0.3", {"proximity_boost": 0.3}),
-    Variant(
-        "no one-letter prefixes (light10's)",
-        profile=replace(StemmerProfile(), prefixes=LIGHT10_PREFIXES),
-    ),
+    Variant("no one-letter clitics (و ف ب ل)", profile=replace(StemmerProfile(), clitics=())),
     Variant("minimum stem 3 letters", profile=replace(StemmerProfile(), min_stem=3)),
-    Variant("no pronoun chains", profile=replace(StemmerProfile(), chain_bases=())),
 )
 
 

@@ -14,10 +14,19 @@ from importlib import resources
 from whoosh.analysis import Token, Tokenizer
 
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta, fold_yeh, normalize_word
-from indexer.stemmer import StemmerProfile, active_profile, stem, use_profile
+from indexer.stemmer import (
+    StemmerProfile,
+    active_profile,
+    use_profile,
+    without_prefix,
+    without_suffixes,
+)
 
 # Stopwords whose ى → ي spelling is a different word: علي is a name, not على.
 _NOT_STOPWORDS_AFTER_YEH_FOLD = frozenset({"علي"})
+# Negations are indexed (they matter in news), and like stopwords they may be only two
+# letters long behind a clitic (ولا → لا).
+NEGATIONS = frozenset({"لا", "لم", "لن"})
 
 
 def load_stopwords(name: str = "stopwords-ar.txt") -> frozenset[str]:
@@ -33,6 +42,7 @@ def load_stopwords(name: str = "stopwords-ar.txt") -> frozenset[str]:
 
 
 STOPWORDS: frozenset[str] = load_stopwords()
+_FUNCTION_WORDS: frozenset[str] = STOPWORDS | NEGATIONS
 
 
 def configure_analysis(
@@ -42,9 +52,10 @@ def configure_analysis(
 
     Indexes record analysis_fingerprint(), so a Searcher refuses an index analyzed otherwise.
     """
-    global STOPWORDS
+    global STOPWORDS, _FUNCTION_WORDS
     use_profile(profile or StemmerProfile())
     STOPWORDS = load_stopwords() if stopwords is None else stopwords
+    _FUNCTION_WORDS = STOPWORDS | NEGATIONS
     for cached in (normal_form, index_term, word_term, exact_term):
         cached.cache_clear()
 
@@ -73,8 +84,12 @@ def normal_form(word: str) -> str:
 
 @lru_cache(maxsize=INNER_CACHE)
 def index_term(normalized: str) -> str:
-    """The index term of a normalized word: its light stem with ة folded to ه."""
-    return fold_teh_marbuta(stem(normalized))
+    """The index term of a normalized word: its light stem with ة folded to ه ("" for a
+    stopword behind a clitic: وذلك، ولكن، وهذا)."""
+    rest = without_prefix(normalized, _FUNCTION_WORDS)
+    if rest != normalized and rest in STOPWORDS:
+        return ""
+    return fold_teh_marbuta(without_suffixes(rest))
 
 
 @lru_cache(maxsize=WORD_CACHE)
@@ -89,7 +104,7 @@ def exact_term(word: str) -> str:
     """The exact-form term of one word as written: normalized, unstemmed, ة folded ("" for
     stopwords)."""
     normal = normal_form(word)
-    return fold_teh_marbuta(normal) if normal else ""
+    return fold_teh_marbuta(normal) if normal and index_term(normal) else ""
 
 
 class ArabicAnalyzer(Tokenizer):

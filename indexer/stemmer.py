@@ -1,10 +1,20 @@
-"""Light stemming with Tashaphyne, configured with clitic lists (never its defaults or roots).
+"""Light stemming: Tashaphyne finds the clitics and endings a word may carry, and naba's
+word list decides which of them really are clitics and endings.
 
-Tashaphyne's default affixes include verb prefixes (ت ي ن ا م) that it strips from bare
-nouns but not after ال, so تمويل and التمويل would not meet. naba gives Tashaphyne the
-light10 clitic lists of Larkey et al. (what Lucene's ArabicStemmer uses) plus pronoun
-suffixes, lets Tashaphyne segment the word, and keeps the longest prefix and suffix that
-leave a stem long enough. The lists are a StemmerProfile, recorded in every index.
+A cut is taken only when the archive attests what it leaves, so a word and its prefixed and
+suffixed forms share a term while distinct words stay apart:
+
+- the article and its compounds (ال وال بال لل …) always go, as in Lucene's light10;
+- a one-letter conjunction or preposition (و ف ب ل, also وب ول فب فل) goes when the rest is
+  a word at least ``clitic_share`` as common as the whole, and the whole does not itself take
+  the article: لقوات → قوات, ولبنان → لبنان, but لبنان, بوتين, فلسطين and الوزير's وزير stay;
+- a pronoun (ها هم …) goes when the rest is attested (حكومته → حكومة: ة written ت);
+- an ending goes when the rest of its paradigm is attested: ون with ين, ين with ون or ان,
+  ان with ين, ات with the singular, the construct ي with ين or ون (مقاتلي → مقاتل; سعودي
+  and الحوثي keep theirs); ة always (with ه written for it: غزه = غزة).
+
+Protected words (indexer/data/protected-ar.txt: الله, names of places and actors) lose only
+their clitics. The profile and the word list are recorded in every index.
 """
 
 from __future__ import annotations
@@ -12,47 +22,200 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import astuple, dataclass
-from functools import lru_cache
-from itertools import permutations
+from functools import cache, lru_cache
+from importlib import resources
 
 from tashaphyne.stemming import ArabicLightStemmer
 
-# Lucene's light10 prefixes (with the conjunction + preposition combinations) and suffixes,
-# the latter in the order Lucene strips them.
-LIGHT10_PREFIXES: tuple[str, ...] = (
-    "ال", "وال", "بال", "كال", "فال", "لل", "ولل", "فلل", "وبال", "فبال", "وكال", "و",
-)  # fmt: skip
-LIGHT10_SUFFIXES: tuple[str, ...] = ("ها", "ان", "ات", "ون", "ين", "يه", "ية", "ه", "ة", "ي")
-PRONOUNS: tuple[str, ...] = ("ه", "ها", "هم", "هن", "هما", "ك", "كم", "كن", "كما", "نا")
+from indexer.lexicon import ARTICLE_PREFIXES, MIN_AFTER_ARTICLE, Lexicon, shipped_lexicon
+
+TEH_MARBUTA = "\u0629"
 
 
 @dataclass(frozen=True)
 class StemmerProfile:
-    """The clitics the stemmer may strip, and how long a stem must stay."""
+    """The affixes the stemmer may cut, and how much evidence each cut needs."""
 
-    # light10's article and conjunction prefixes, plus the one-letter prepositions and
-    # conjunction ب ل ك ف (بتمويل، لداعش): measured better on the news and Qur'an sets.
-    prefixes: tuple[str, ...] = LIGHT10_PREFIXES + ("ب", "ل", "ك", "ف")
-    suffixes: tuple[str, ...] = LIGHT10_SUFFIXES + ("هم", "هن", "كم", "كن", "نا", "هما", "كما")
-    # Suffix chains: a plural or adjective ending followed by a pronoun (سياساتها، مقاتليهم).
-    chain_bases: tuple[str, ...] = ("ات", "ي")
+    article_prefixes: tuple[str, ...] = ARTICLE_PREFIXES
+    # One-letter conjunctions and prepositions written onto a word, with the share of the
+    # whole's frequency its rest must have. و and ف come first and may carry ب or ل.
+    clitics: tuple[tuple[str, float], ...] = (("و", 0.03), ("ف", 0.03), ("ب", 0.1), ("ل", 0.1))
+    pronouns: tuple[str, ...] = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ه")
+    # The pronoun forms whose presence shows that a word takes pronouns at all.
+    common_pronouns: tuple[str, ...] = ("ه", "ها", "هم")
+    endings: tuple[str, ...] = ("ات", "ون", "ين", "ان", "ة", "ي")
+    # A paradigm's other form counts as attested at this share of the word's frequency.
+    paradigm_share: float = 0.03
+    # A word takes the article when at least this share of its uses stand behind it.
+    article_share: float = 0.1
     min_stem: int = 2
-    # A one-letter prefix is stripped only when at least this many letters remain.
-    min_stem_after_short_prefix: int = 3
-
-    def suffix_list(self) -> list[str]:
-        """Single suffixes, light10's two-step chains (ه + ات → هات) and base + pronoun."""
-        chains = [
-            inner + outer
-            for outer, inner in permutations(LIGHT10_SUFFIXES, 2)
-            if LIGHT10_SUFFIXES.index(inner) > LIGHT10_SUFFIXES.index(outer)
-        ]
-        pronoun_chains = [base + pronoun for base in self.chain_bases for pronoun in PRONOUNS]
-        return sorted(set(self.suffixes) | set(chains) | set(pronoun_chains), key=len)
+    min_after_clitic: int = 3
 
     def fingerprint(self) -> str:
-        """A short digest naming this profile, stored in the index."""
-        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()[:12]
+        """A short digest naming this profile, its word list and protected words."""
+        state = repr((astuple(self), shipped_lexicon().digest, sorted(protected_words())))
+        return hashlib.sha256(state.encode()).hexdigest()[:12]
+
+
+@cache
+def protected_words() -> dict[str, str]:
+    """Protected word forms and the term each gets (the form without its article)."""
+    from indexer.normalize import fold_yeh, normalize_word
+
+    text = resources.files("indexer").joinpath("data", "protected-ar.txt").read_text("utf-8")
+    protected = {}
+    for line in text.splitlines():
+        words = [fold_yeh(normalize_word(w)) for w in line.split("#")[0].split()]
+        if words:
+            protected[words[0]] = words[1] if len(words) > 1 else _without_article(words[0])
+    return protected
+
+
+def _without_article(word: str) -> str:
+    for prefix in ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_AFTER_ARTICLE:
+            return word[len(prefix) :]
+    return word
+
+
+class Stemmer:
+    """Cuts clitics and endings from normalized words, checked against a word list."""
+
+    def __init__(self, profile: StemmerProfile, lexicon: Lexicon) -> None:
+        self.profile = profile
+        self.lexicon = lexicon
+        self.protected = protected_words()
+        self._clitic_share = dict(profile.clitics)
+        self._segmenter = ArabicLightStemmer()  # Tashaphyne: finds the affixes a word has
+        self._segmenter.set_prefix_list(["", *profile.article_prefixes, *self._clitic_share])
+        self._segmenter.set_suffix_list(["", *profile.pronouns, *profile.endings])
+
+    def stem(self, word: str, short_words: frozenset[str] = frozenset()) -> str:
+        """The light stem of a normalized word."""
+        return self.without_suffixes(self.without_prefix(word, short_words))
+
+    def without_prefix(self, word: str, short_words: frozenset[str] = frozenset()) -> str:
+        """The word without its article or clitics; a clitic leaves at least
+        ``min_after_clitic`` letters, or a word of ``short_words`` (وهو → هو)."""
+        if word in self.protected:
+            return word
+        prefixes = sorted(set(self._segmenter.lookup_prefixes(word)), reverse=True)
+        for left in prefixes:  # the article and its compounds, longest first
+            if word[:left] in self.profile.article_prefixes:
+                rest = self._after_article(word, word[:left])
+                if rest is not None:
+                    return rest
+        first = word[:1]
+        if first in self._clitic_share and self._is_clitic(word, word[1:], short_words):
+            rest = word[1:]
+            return self.without_prefix(rest, short_words) if first in "وف" else rest
+        return word
+
+    def without_suffixes(self, word: str) -> str:
+        """The word without its pronoun and ending, where the archive attests the rest."""
+        if word in self.protected:
+            return self.protected[word]
+        return self._without_ending(self._without_pronoun(word))
+
+    def _after_article(self, word: str, prefix: str) -> str | None:
+        """What follows the article compound ``prefix``, or None when it is not one:
+        a compound needs the rest attested behind the bare article (والدها is not و + ال +
+        دها); لل may also be ل + ال + a word that begins with ل (للجنة: اللجنة)."""
+        rest = word[len(prefix) :]
+        if "ال" + rest in self.protected:
+            return "ال" + rest  # والله → الله, بالحديدة → الحديدة
+        if len(rest) < MIN_AFTER_ARTICLE:
+            return None
+        if prefix == "ال":
+            return rest
+        # A compound's word stands behind the bare article too (والقوات: القوات), and the
+        # whole does not take the article itself (الوكالات, الوالد: no و + كال, و + ال).
+        if self._takes_article(word) or self._takes_article(self._without_pronoun(word)):
+            return None
+        candidates = [rest, "ل" + rest] if prefix.endswith("لل") else [rest]
+        behind = {c: self._behind_article(c) for c in candidates}
+        best = max(candidates, key=behind.__getitem__)
+        return best if behind[best] >= self.lexicon.min_count else None
+
+    def _is_clitic(self, word: str, rest: str, short_words: frozenset[str]) -> bool:
+        """Whether the first letter of ``word`` is a conjunction or preposition."""
+        if rest in short_words or rest in self.protected:
+            return True
+        if len(rest) < self.profile.min_after_clitic:
+            return False
+        # Compared without pronouns, so that وجودها is judged as وجود is.
+        whole, remainder = self._without_pronoun(word), self._without_pronoun(rest)
+        count = self._count(remainder)
+        if count < self.lexicon.min_count:
+            return False
+        if count < self._clitic_share[word[0]] * self._count(whole):
+            return False
+        return not self._takes_article(whole)
+
+    def _without_pronoun(self, word: str) -> str:
+        for right in sorted(set(self._segmenter.lookup_suffixes(word))):
+            pronoun, rest = word[right:], word[:right]
+            if pronoun not in self.profile.pronouns or right < self.profile.min_stem:
+                continue
+            if pronoun == "ه" and self._count(rest + TEH_MARBUTA) > self._count(word):
+                return rest + TEH_MARBUTA  # غزه: ه written for ة
+            for base in (rest, rest[:-1] + TEH_MARBUTA if rest.endswith("ت") else None):
+                # حكومته: ة is written ت before a pronoun
+                if base and self._takes_pronouns(base, rest, pronoun):
+                    return base
+        return word
+
+    def _takes_pronouns(self, base: str, written: str, pronoun: str) -> bool:
+        """Whether ``base`` is a noun (it takes the article) or a word that other pronouns
+        attach to as well, so that the كن of أماكن or the هم of أسهم are no pronouns."""
+        if not self.lexicon.attested(base):
+            return False
+        if self._takes_article(base):
+            return True
+        if self._count(base) < self._count(written + pronoun):
+            return False  # a word is more common bare than with one pronoun: مياه is no ميا + ه
+        others = (p for p in self.profile.common_pronouns if p != pronoun)
+        return any(self.lexicon.attested(written + other) for other in others)
+
+    def _without_ending(self, word: str) -> str:
+        for right in sorted(set(self._segmenter.lookup_suffixes(word))):
+            ending, rest = word[right:], word[:right]
+            if ending not in self.profile.endings or right < self.profile.min_stem:
+                continue
+            if ending == TEH_MARBUTA:
+                return rest  # the feminine: السورية → سوري, as السوري
+            if ending == "ي":
+                return self._without_construct(word)
+            others = {"ات": ("", TEH_MARBUTA), "ون": ("ين",), "ين": ("ون", "ان"), "ان": ("ين",)}
+            if any(self._in_paradigm(rest + other, word) for other in others[ending]):
+                return rest
+        return word
+
+    def _without_construct(self, word: str) -> str:
+        """A final ي cut when it is a plural's construct form: مقاتلي of مقاتلون (not of a
+        dual's ين: حزبي is no construct of حزبين)."""
+        rest = word[:-1]
+        if len(rest) < self.profile.min_stem:
+            return word
+        return rest if self._in_paradigm(rest + "ون", word) else word
+
+    def _in_paradigm(self, other: str, word: str) -> bool:
+        """Whether ``other``, a form of the paradigm ``word`` would belong to, is attested."""
+        count = self._count(other)
+        share = self.profile.paradigm_share * self._count(word)
+        return count >= self.lexicon.min_count and count >= share
+
+    def _count(self, word: str) -> int:
+        return self.lexicon.alone.get(word, 0) + self.lexicon.behind_article.get(word, 0)
+
+    def _behind_article(self, word: str) -> int:
+        return self.lexicon.behind_article.get(word, 0)
+
+    def _takes_article(self, word: str) -> bool:
+        """Whether the word stands behind the article (so its first letter is its own)."""
+        behind = self._behind_article(word)
+        share = self.profile.article_share * self._count(word)
+        return behind >= self.lexicon.min_count and behind >= share
 
 
 _ARABIC_LETTERS = frozenset(chr(c) for c in range(0x0621, 0x064B))
@@ -70,37 +233,34 @@ def use_profile(profile: StemmerProfile) -> None:
     global _profile
     _profile = profile
     _local.__dict__.clear()
-    stem.cache_clear()
+    without_prefix.cache_clear()
+    without_suffixes.cache_clear()
 
 
-def _stemmer() -> ArabicLightStemmer:
-    """One configured Tashaphyne stemmer per thread: it keeps state between calls."""
+def _stemmer() -> Stemmer:
+    """One stemmer per thread: Tashaphyne's segmenter keeps state between calls."""
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
-        stemmer = ArabicLightStemmer()
-        # The empty affix lets Tashaphyne segment a word that has only a prefix or a suffix.
-        stemmer.set_prefix_list(["", *_profile.prefixes])
-        stemmer.set_suffix_list(["", *_profile.suffix_list()])
-        _local.stemmer = stemmer
+        stemmer = _local.stemmer = Stemmer(_profile, shipped_lexicon())
     return stemmer
 
 
-def _acceptable(word: str, left: int, right: int) -> bool:
-    length = right - left
-    if left == 1:
-        return length >= _profile.min_stem_after_short_prefix
-    return length >= _profile.min_stem
+def _stemmable(word: str) -> bool:
+    return len(word) > _profile.min_stem and bool(_ARABIC_LETTERS.intersection(word))
 
 
 @lru_cache(maxsize=20_000)  # only asked for words the analysis caches have not seen
+def without_prefix(word: str, short_words: frozenset[str] = frozenset()) -> str:
+    """A normalized word without its article or clitic (see Stemmer.without_prefix)."""
+    return _stemmer().without_prefix(word, short_words) if _stemmable(word) else word
+
+
+@lru_cache(maxsize=20_000)
+def without_suffixes(word: str) -> str:
+    """A normalized word (its prefix already cut) without its pronoun and ending."""
+    return _stemmer().without_suffixes(word) if _stemmable(word) else word
+
+
 def stem(word: str) -> str:
-    """The light stem of a normalized word; words without Arabic letters are returned as is."""
-    if len(word) <= _profile.min_stem or not _ARABIC_LETTERS.intersection(word):
-        return word
-    segments = _stemmer().segment(word)
-    candidates = [(left, right) for left, right in segments if _acceptable(word, left, right)]
-    if not candidates:
-        return word
-    left = max(left for left, _ in candidates)
-    right = min(right for cand_left, right in candidates if cand_left == left)
-    return word[left:right]
+    """The light stem of a normalized word; words without Arabic letters are kept as is."""
+    return without_suffixes(without_prefix(word))
