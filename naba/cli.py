@@ -205,6 +205,13 @@ def _searcher(config: Config) -> Searcher:
     default="relevance",
     help="Order of the results.",
 )
+@click.option(
+    "--any",
+    "any_word",
+    is_flag=True,
+    help="Count and rank articles with any query word (default: every word counts, "
+    "articles with only some are listed after them).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--queries",
@@ -228,6 +235,7 @@ def search_command(
     date_from: str,
     date_to: str,
     sort: str,
+    any_word: bool,
     as_json: bool,
     queries: Path | None,
     run_file: Path | None,
@@ -259,6 +267,7 @@ def search_command(
                 date_from=date_from,
                 date_to=date_to,
                 sort=sort,
+                match="any" if any_word else None,
             )
         except SearchError as error:
             raise click.ClickException(str(error)) from error
@@ -273,16 +282,20 @@ def _print_results(results) -> None:
         click.echo("No article has every word; showing articles with some of them.")
     if results.ignored:
         click.echo(f"Ignored common words: {' '.join(results.ignored)}")
+    counted = "with every word" if results.match == "all" else "with any word"
     click.echo(
-        f"{_plural(results.total, 'article')} ({results.took_ms:.0f} ms), page {results.page} of "
-        f"{results.pages}"
+        f"{_plural(results.total, 'article')} {counted} ({results.took_ms:.0f} ms), page "
+        f"{results.page} of {results.pages}"
     )
+    if results.partial:
+        click.echo(f"then {_plural(results.partial, 'article')} with only some of the words")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):
         meta = " · ".join(part for part in (hit.date, hit.source, hit.id) if part)
         click.echo()
-        click.echo(f"{rank}. {_terminal(hit.title_html) or hit.id}")
+        some = "" if hit.complete else "  (some of the words)"
+        click.echo(f"{rank}. {_terminal(hit.title_html) or hit.id}{some}")
         click.echo(f"   {meta}  [{hit.score:.2f}]")
         click.echo(f"   {_terminal(hit.snippet_html)}")
         if hit.url:

@@ -46,10 +46,9 @@ class Config:
     per_page: int = _setting(10, "Results on one page of the web UI and of `naba search`.")
     title_boost: float = _setting(1.0, "How much more a word in the title counts than in the body.")
     snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")
-    all_words_up_to: int = _setting(
-        0,
-        "Queries of up to this many words must match them all (falling back to any word when "
-        "no article has them all); longer queries match any word, ranked.",
+    match: str = _setting(
+        "all",
+        "What a search counts: articles with every word of the query (all) or any (any).",
     )
     bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation (higher: repeats count more).")
     bm25_b: float = _setting(0.75, "BM25 length normalization (0: none, 1: full).")
@@ -150,7 +149,7 @@ SEARCHER_SETTINGS = (
     "alias_weight",
     "title_boost",
     "snippet_chars",
-    "all_words_up_to",
+    "match",
     "bm25_k1",
     "bm25_b",
     "proximity_boost",

@@ -38,6 +38,7 @@ class Hit(ArticleInfo):
     title_html: str
     snippet_html: str
     matched: tuple[str, ...]  # the query words (and alias names) found in this article
+    complete: bool = True  # it has every concept of the query (or the search was match=any)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class SearchResults:
     """A page of results and what was searched for."""
 
     query: str
-    total: int
+    total: int  # the articles counted: with every concept (match "all") or any (match "any")
     page: int
     per_page: int
     hits: tuple[Hit, ...]
@@ -62,6 +63,8 @@ class SearchResults:
     expanded: tuple[str, ...]  # alias names added to the query
     relaxed: bool  # True when no article had every word and articles with some are shown
     took_ms: float
+    partial: int = 0  # articles with only some concepts, listed after the counted ones
+    match: str = "all"
     sort: str = "relevance"
     filters: Filters = field(default_factory=Filters)
     sources: tuple[SourceCount, ...] = ()  # hits per source, before the source filter
@@ -69,8 +72,13 @@ class SearchResults:
     suggestion: str | None = None  # the query with likely misspellings corrected
 
     @property
+    def listed(self) -> int:
+        """How many articles the pages list: the counted ones, then the partial ones."""
+        return self.total + self.partial
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.listed // self.per_page))
 
     @property
     def has_next(self) -> bool:
@@ -84,6 +92,7 @@ class SearchResults:
         """Plain data for JSON output."""
         data = asdict(self)
         data["pages"] = self.pages
+        data["listed"] = self.listed
         return data
 
 

@@ -35,6 +35,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
 SHORT_QUERY_WORDS = 2
+MATCH_MODES = ("all", "any")
 
 
 class _Shared:
@@ -85,12 +86,14 @@ class _Request:
     parsed: ParsedQuery
     filters: Filters
     sort: str
+    match: str  # "all": articles with every concept count; "any": articles with any
 
 
 @dataclass
 class _Selection:
     scores: np.ndarray  # every document's score (0 where it does not match)
-    docs: np.ndarray  # the matching documents after the filters, ascending
+    docs: np.ndarray  # the counted documents after the filters, ascending
+    partial: np.ndarray  # listed after them: documents with only some concepts
     relaxed: bool
     sources: tuple[SourceCount, ...]
 
@@ -111,7 +114,6 @@ class Searcher:
         *,
         title_boost: float = 1.0,
         snippet_chars: int = 240,
-        all_words_up_to: int = 0,
         bm25_k1: float = 0.9,
         bm25_b: float = 0.75,
         proximity_boost: float = 0.0,
@@ -120,11 +122,11 @@ class Searcher:
         lead_boost: float = 0.15,
         aliases_file: str | Path | None = None,
         alias_weight: float = DEFAULT_WEIGHT,
+        match: str = "all",
     ) -> None:
         self.index_dir = Path(index_dir)
         self.title_boost = title_boost
         self.snippet_chars = snippet_chars
-        self.all_words_up_to = all_words_up_to
         self._weighting = LuceneBM25(B=bm25_b, K1=bm25_k1)
         self._k1, self._b = bm25_k1, bm25_b
         self._query_options = {
@@ -135,6 +137,7 @@ class Searcher:
         }
         self.aliases = load_aliases(Path(aliases_file) if aliases_file else None)
         self.alias_weight = alias_weight
+        self.match = match
         self._local = threading.local()
         self._lock = threading.Lock()
         self._views: list[_View] = []
@@ -182,8 +185,15 @@ class Searcher:
         interval: str = "auto",
         aliases: bool = True,
         highlight: bool = True,
+        match: str | None = None,
     ) -> SearchResults:
         """Rank the articles matching ``query`` and return one page of highlighted hits.
+
+        With ``match="all"`` (the default unless the Searcher was made with another) the
+        articles that contain every concept of the query (a word, or one of its aliases)
+        are counted and ranked first; those with only some follow them, counted apart
+        (``partial``). With ``match="any"`` every article with any of them is counted and
+        ranked as one list. OR in the query joins alternatives either way.
 
         ``sources`` and ``date_from``/``date_to`` (YYYY-MM-DD, YYYY-MM or YYYY) filter the
         hits; ``sort`` is relevance, newest or oldest. The results also count hits per
@@ -197,9 +207,10 @@ class Searcher:
         index cannot be opened.
         """
         started = time.perf_counter()
+        match = match or self.match
         view = self._view()
         key = (view.generation, query, page, per_page, tuple(sources), date_from, date_to, sort,
-               interval, aliases, highlight)  # fmt: skip
+               interval, aliases, highlight, match)  # fmt: skip
         with self._lock:
             cached = self._results.get(key)
             if cached is not None:
@@ -212,7 +223,7 @@ class Searcher:
                 f"interval must be one of {', '.join(INTERVALS)}",
                 "الفترة إما auto أو day أو week أو month",
             )
-        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        request = self._request(view, query, sources, date_from, date_to, sort, aliases, match)
         results = self._page(view, request, query, page, per_page, interval, highlight, started)
         with self._lock:
             self._results[key] = results
@@ -244,15 +255,18 @@ class Searcher:
         selection = self._select(view, request)
         ranked = self._rank(view, selection, request.sort, (page - 1) * per_page, page * per_page)
         terms = request.parsed.positive_terms if highlight else frozenset()
+        counted = frozenset(selection.docs[np.isin(selection.docs, [d for d, _ in ranked])])
         hits = tuple(
-            self._hit(view.searcher.stored_fields(docnum), score, request.parsed, terms)
-            for docnum, score in ranked
+            self._hit(view.searcher.stored_fields(d), s, request.parsed, terms, d in counted)
+            for d, s in ranked
         )
         series = view.columns().series(selection.docs, interval)
         suggestion = suggest(query, view.arrays().document_frequency) if highlight else None
         return SearchResults(
             query=query,
             total=len(selection.docs),
+            partial=len(selection.partial),
+            match=request.match,
             page=page,
             per_page=per_page,
             hits=hits,
@@ -278,20 +292,25 @@ class Searcher:
         sort: str = "relevance",
         aliases: bool = True,
         limit: int = EXPORT_LIMIT,
+        match: str | None = None,
     ) -> Export:
-        """Every hit of a search (up to ``limit``, at most EXPORT_LIMIT), without snippets."""
+        """Every counted hit of a search (up to ``limit``, at most EXPORT_LIMIT), without
+        snippets: with ``match="all"`` the articles with every concept of the query."""
         if not 1 <= limit <= EXPORT_LIMIT:
             raise QueryError(
                 f"an export holds between 1 and {EXPORT_LIMIT:,} articles",
                 f"التنزيل يضم من مقالة واحدة إلى {EXPORT_LIMIT:,} مقالة",
             )
         view = self._view()
-        request = self._request(view, query, sources, date_from, date_to, sort, aliases)
+        request = self._request(
+            view, query, sources, date_from, date_to, sort, aliases, match or self.match
+        )
         selection = self._select(view, request)
-        ranked = self._rank(view, selection, request.sort, 0, limit)
+        counted = replace(selection, partial=selection.partial[:0])
+        ranked = self._rank(view, counted, request.sort, 0, limit)
         hits = tuple(
-            self._hit(view.searcher.stored_fields(docnum), score, request.parsed, frozenset())
-            for docnum, score in ranked
+            self._hit(view.searcher.stored_fields(d), s, request.parsed, frozenset(), True)
+            for d, s in ranked
         )
         return Export(query=query, total=len(selection.docs), limit=limit, hits=hits)
 
@@ -348,7 +367,13 @@ class Searcher:
         date_to: str,
         sort: str,
         aliases: bool,
+        match: str,
     ) -> _Request:
+        if match not in MATCH_MODES:
+            raise QueryError(
+                "match must be all (articles with every word) or any (with any word)",
+                "المطابقة إما all (كل الكلمات) أو any (أي كلمة)",
+            )
         filters = make_filters(tuple(sources), date_from, date_to)
         unknown = [name for name in filters.sources if name not in view.columns().known_sources]
         if unknown:
@@ -356,40 +381,51 @@ class Searcher:
                 f"no articles from the source {unknown[0][:100]!r} in this index",
                 f"لا مقالات من المصدر «{unknown[0][:100]}» في هذا الفهرس",
             )
-        return _Request(self._parse(query, aliases), filters, check_sort(sort))
+        return _Request(self._parse(query, aliases), filters, check_sort(sort), match)
 
     def _select(self, view: _View, request: _Request) -> _Selection:
-        """Every matching article (as document numbers) after the filters, with source counts."""
+        """The counted articles (document numbers) after the filters, those listed after
+        them, and the source counts."""
         parsed = request.parsed
-        every_word = _longest_group(parsed) <= self.all_words_up_to
         evaluator = Evaluator(view.arrays(), self._k1, self._b)
-        matches = evaluator.run(self._query(parsed, every_word))
-        relaxed = False
-        if not matches.mask.any() and every_word and _longest_group(parsed) > 1:
-            matches = evaluator.run(self._query(parsed, False))
-            relaxed = True
-        docs = np.flatnonzero(matches.mask)
+        matches = evaluator.run(self._query(parsed, False))
+        every = evaluator.run(self._query(parsed, True)).mask if request.match == "all" else None
         columns, filters = view.columns(), request.filters
+        some = np.flatnonzero(matches.mask)
         if filters.date_from or filters.date_to:
-            docs = columns.in_dates(docs, filters.date_from, filters.date_to)
+            some = columns.in_dates(some, filters.date_from, filters.date_to)
+        docs = some if every is None else some[every[some]]
         counts = columns.source_counts(docs)
         if filters.sources:
-            docs = columns.of_sources(docs, filters.sources)
+            docs, some = (
+                columns.of_sources(docs, filters.sources),
+                columns.of_sources(some, filters.sources),
+            )
+        partial = some[:0] if every is None else some[~every[some]]
         return _Selection(
             scores=matches.scores,
             docs=docs,
-            relaxed=relaxed,
+            partial=partial,
+            relaxed=every is not None and not len(docs) and bool(len(partial)),
             sources=tuple(SourceCount(name, count) for name, count in counts),
         )
 
     def _rank(
         self, view: _View, selection: _Selection, sort: str, start: int, stop: int
     ) -> list[tuple[int, float]]:
-        """(document number, score) of the hits ranked ``start`` to ``stop`` (exclusive)."""
-        if sort == "relevance":
-            return top(selection.scores, selection.docs, start, stop)
-        ordered = view.columns().by_date(selection.docs, newest=sort == "newest")
-        return [(int(docnum), 0.0) for docnum in ordered[start:stop]]
+        """(document number, score) of the hits ranked ``start`` to ``stop`` (exclusive):
+        the counted ones, then the partial ones."""
+        ranked: list[tuple[int, float]] = []
+        for docs in (selection.docs, selection.partial):
+            if stop <= 0:
+                break
+            if sort == "relevance":
+                ranked += top(selection.scores, docs, max(start, 0), stop)
+            else:
+                ordered = view.columns().by_date(docs, newest=sort == "newest")
+                ranked += [(int(d), 0.0) for d in ordered[max(start, 0) : stop]]
+            start, stop = start - len(docs), stop - len(docs)
+        return ranked
 
     def _query(self, parsed: ParsedQuery, conjunction: bool):
         # Quotes in a short query ask for a phrase; in a long one (a pasted headline) they
@@ -397,12 +433,14 @@ class Searcher:
         return to_plan(
             parsed,
             conjunction=conjunction,
-            literal_phrases=conjunction or _longest_group(parsed) <= SHORT_QUERY_WORDS,
+            literal_phrases=_longest_group(parsed) <= SHORT_QUERY_WORDS,
             title_boost=self.title_boost,
             **self._query_options,
         )
 
-    def _hit(self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str]) -> Hit:
+    def _hit(
+        self, fields: dict, score: float, parsed: ParsedQuery, terms: frozenset[str], complete: bool
+    ) -> Hit:
         """A Hit from stored fields; with no ``terms`` nothing is marked and no snippet made."""
         title, body = fields.get("title", ""), fields.get("body", "")
         title_matches, body_matches, matched = self._marks(
@@ -414,6 +452,7 @@ class Searcher:
             title_html=mark(title, title_matches),
             snippet_html=snippet(body, body_matches, self.snippet_chars) if terms else "",
             matched=matched,
+            complete=complete,
         )
 
     def _marks(

@@ -76,10 +76,25 @@ def test_typing_a_query_shows_highlighted_results(page, base_url):
     assert page.locator("html").get_attribute("dir") == "rtl"
     marks = page.locator(".hit mark").all_inner_texts()
     assert "التمويل" in marks and "داعش" in marks
-    assert "نتيجة" in page.inner_text(".summary")
+    assert "تحوي كل الكلمات" in page.inner_text(".summary")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "results-page.png"), full_page=True)
     assert (OUTPUT / "results-page.png").stat().st_size > 10_000
+    assert page.problems == []
+
+
+def test_every_word_or_any_word(page, base_url):
+    search(page, base_url, "داعش تمويل")
+    every = page.inner_text(".summary")
+    assert every.startswith("3 مقالة تحوي كل الكلمات") and "تحوي بعضها" in every
+    # The articles with only one of the words come after a divider that says so.
+    assert page.locator(".hits .divider").count() == 1
+    assert page.locator(".hit.partial").count() >= 1
+    page.click(".match a")
+    page.wait_for_url("**match=any**")
+    some = page.inner_text(".summary")
+    assert "تحوي أيًّا من الكلمات" in some and page.locator(".hits .divider").count() == 0
+    assert int(some.split()[0]) > 3
     assert page.problems == []
 
 

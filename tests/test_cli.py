@@ -158,3 +158,13 @@ def test_update_and_delete_on_the_command_line(runner, corpus_dir, tmp_path):
     assert "new-1" not in run(runner, "search", "جنيف", "--index", index).output
     result = run(runner, "index", "--update", "--index", index)
     assert result.exit_code != 0 and "needs the SOURCES" in result.output
+
+
+def test_search_every_word_or_any_word(runner, index_dir):
+    every = runner.invoke(cli, ["search", "داعش تمويل", "--index", str(index_dir)])
+    assert every.exit_code == 0, every.output
+    assert "3 articles with every word" in every.output
+    assert "with only some of the words" in every.output
+    some = runner.invoke(cli, ["search", "داعش تمويل", "--any", "--index", str(index_dir)])
+    assert some.exit_code == 0, some.output
+    assert "with any word" in some.output and "(some of the words)" not in some.output

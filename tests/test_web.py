@@ -220,3 +220,15 @@ def test_json_export_and_its_limits(client):
         response = client.get("/export.json", query_string={"q": BROAD, "limit": limit})
         assert response.status_code == 400 and response.get_json()["error"]
     assert client.get("/export.csv").status_code == 400
+
+
+def test_match_switch_in_the_api_and_the_export(client):
+    every = client.get("/api/search", query_string={"q": "داعش تمويل"}).get_json()
+    some = client.get("/api/search", query_string={"q": "داعش تمويل", "match": "any"}).get_json()
+    assert every["match"] == "all" and every["total"] == 3 and every["partial"] >= 1
+    assert some["match"] == "any" and some["total"] == every["listed"] and some["partial"] == 0
+    assert [hit["complete"] for hit in every["hits"]][:4] == [True, True, True, False]
+    exported = client.get("/export.json", query_string={"q": "داعش تمويل", "match": "any"})
+    assert exported.get_json()["total"] == some["total"]
+    bad = client.get("/api/search", query_string={"q": "داعش", "match": "most"})
+    assert bad.status_code == 400 and "match" in bad.get_json()["error"]

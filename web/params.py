@@ -4,6 +4,7 @@ q         the query                       page, per_page   paging (clamped to th
 source    a source to keep (repeatable)   from, to         dates: YYYY-MM-DD, YYYY-MM, YYYY
 sort      relevance | newest | oldest     interval         auto | day | week | month
 aliases   0 searches only the names typed
+match     all (articles with every word, the default) | any (articles with any word)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class SearchArgs:
     sort: str = "relevance"
     interval: str = "auto"
     aliases: bool = True
+    match: str = ""  # "" is the configured default
     default_per_page: int = 10
 
     @classmethod
@@ -53,6 +55,7 @@ class SearchArgs:
             sort=args.get("sort", "").strip() or "relevance",
             interval=args.get("interval", "").strip() or "auto",
             aliases=args.get("aliases", "1") != "0",
+            match=args.get("match", "").strip(),
             default_per_page=default_per_page,
         )
 
@@ -68,6 +71,7 @@ class SearchArgs:
             "date_to": self.date_to,
             "sort": self.sort,
             "aliases": self.aliases,
+            "match": self.match or None,
         }
 
     def url(self, **changes: object) -> dict:
@@ -90,6 +94,8 @@ class SearchArgs:
             params["interval"] = args.interval
         if not args.aliases:
             params["aliases"] = 0
+        if args.match:
+            params["match"] = args.match
         return params
 
     def toggled(self, source: str) -> dict:
