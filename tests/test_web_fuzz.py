@@ -45,7 +45,7 @@ def test_api_search_answers_json_200_or_400(client, params):
     assert response.status_code in (200, 400), response.get_data(as_text=True)[:300]
     data = response.get_json()
     if response.status_code == 200:
-        assert data["total"] >= len(data["hits"]) and 1 <= data["per_page"] <= 100
+        assert data["listed"] >= len(data["hits"]) and 1 <= data["per_page"] <= 100
     else:
         assert data["error"] and data["status"] == 400
 
