@@ -63,6 +63,9 @@ class Config:
     aliases_file: str = _setting(
         "", "File of names that mean the same actor (empty: naba's own list).", path=True
     )
+    variants_file: str = _setting(
+        "", "File of spellings of one name or word (empty: naba's own list).", path=True
+    )
     alias_weight: float = _setting(1.0, "Weight of alias names added to a query (0–1).")
     lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
 
@@ -146,6 +149,7 @@ def _boolean(value: Any) -> bool:
 # Settings that tune ranking and display: passed to search.Searcher as keyword arguments.
 SEARCHER_SETTINGS = (
     "aliases_file",
+    "variants_file",
     "alias_weight",
     "title_boost",
     "snippet_chars",

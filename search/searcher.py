@@ -18,7 +18,13 @@ from indexer.analysis import analysis_fingerprint, word_term
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import SCHEMA_VERSION
 from indexer.store import current_generation, read_meta
-from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases
+from search.aliases import (
+    DEFAULT_WEIGHT,
+    expand_aliases,
+    load_aliases,
+    load_variants,
+    merge_tables,
+)
 from search.columns import Columns
 from search.engine import Evaluator, IndexArrays, top
 from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryError
@@ -121,6 +127,7 @@ class Searcher:
         exact_boost: float = 0.3,
         lead_boost: float = 0.15,
         aliases_file: str | Path | None = None,
+        variants_file: str | Path | None = None,
         alias_weight: float = DEFAULT_WEIGHT,
         match: str = "all",
     ) -> None:
@@ -135,7 +142,10 @@ class Searcher:
             "exact_boost": exact_boost,
             "lead_boost": lead_boost,
         }
-        self.aliases = load_aliases(Path(aliases_file) if aliases_file else None)
+        self.variants = load_variants(Path(variants_file) if variants_file else None)
+        self.aliases = merge_tables(
+            load_aliases(Path(aliases_file) if aliases_file else None), self.variants
+        )
         self.alias_weight = alias_weight
         self.match = match
         self._local = threading.local()
@@ -355,8 +365,8 @@ class Searcher:
     def _parse(self, query: str, aliases: bool) -> ParsedQuery:
         parsed = parse(query)
         if aliases and self.alias_weight > 0:
-            parsed = expand_aliases(parsed, self.aliases, self.alias_weight)
-        return parsed
+            return expand_aliases(parsed, self.aliases, self.alias_weight)
+        return expand_aliases(parsed, self.variants)  # other spellings of the name typed
 
     def _request(
         self,

@@ -148,3 +148,33 @@ def test_names_inside_longer_names_are_one_occurrence(tmp_path):
     # "تنظيم الدولة الإسلامية" holds تنظيم الدولة and الدولة الإسلامية: one mention, not three.
     assert scores["long"] == pytest.approx(scores["short"], rel=0.02)
     assert scores["twice"] > scores["short"]
+
+
+def test_spellings_of_a_name_are_one_word_counted_together(tmp_path):
+    articles = [
+        {"id": "a", "title": "خبر", "body": f"قال ترامب إن العقوبات مستمرة. {FILLER}"},
+        {"id": "b", "title": "خبر", "body": f"قال الرئيس ترمب إن العقوبات مستمرة. {FILLER}"},
+        {"id": "c", "title": "خبر", "body": f"هجوم بالسلاح الكيميائي. {FILLER}"},
+        {"id": "d", "title": "خبر", "body": f"هجوم كيماوي. {FILLER}"},
+    ]
+    articles += [{"id": f"other-{n}", "title": "خبر", "body": FILLER} for n in range(4)]
+    with _index_of(tmp_path, articles) as searcher:
+        for query in ("ترامب العقوبات", "ترمب العقوبات"):
+            found = searcher.search(query)
+            assert found.total == 2 and {hit.id for hit in found.hits} == {"a", "b"}, query
+        # Other spellings are the name typed: they stay when aliases are turned off.
+        assert searcher.search("ترامب", aliases=False).total == 2
+        chemical = searcher.search("هجوم الكيماوي")
+        assert chemical.total == 2 and "الكيميائي" in chemical.expanded
+        assert (
+            "<mark>الكيميائي</mark>" in next(h for h in chemical.hits if h.id == "c").snippet_html
+        )
+
+
+def test_the_shipped_variants_join_only_spellings_of_one_word():
+    from search.aliases import load_variants
+
+    table = load_variants()
+    assert len(table) >= 40
+    for terms, groups in table.by_terms.items():
+        assert len(groups) == 1, terms  # no spelling stands in two groups
