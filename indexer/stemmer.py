@@ -43,7 +43,10 @@ class StemmerProfile:
     pronouns: tuple[str, ...] = ("هما", "كما", "هم", "هن", "كم", "كن", "نا", "ها", "ه")
     # The pronoun forms whose presence shows that a word takes pronouns at all.
     common_pronouns: tuple[str, ...] = ("ه", "ها", "هم")
-    endings: tuple[str, ...] = ("ات", "ون", "ين", "ان", "ة", "ي")
+    endings: tuple[str, ...] = ("ات", "ون", "ين", "ان", "ة", "ي", "ا")
+    # The accusative's ا (كثيرا, رسميا, هجوما) goes when the word without it is at least this
+    # many times as common; the ا of روسيا, تركيا and other protected names is their own.
+    accusative_ratio: float = 1.0
     # A paradigm's other form counts as attested at this share of the word's frequency.
     paradigm_share: float = 0.03
     # A word takes the article when at least this share of its uses stand behind it.
@@ -186,10 +189,21 @@ class Stemmer:
                 return rest  # the feminine: السورية → سوري, as السوري
             if ending == "ي":
                 return self._without_construct(word)
+            if ending == "ا":
+                return self._without_accusative(word)
             others = {"ات": ("", TEH_MARBUTA), "ون": ("ين",), "ين": ("ون", "ان"), "ان": ("ين",)}
             if any(self._in_paradigm(rest + other, word) for other in others[ending]):
                 return rest
         return word
+
+    def _without_accusative(self, word: str) -> str:
+        """The indefinite accusative's ا cut (هجوما → هجوم, رسميا → رسمي)."""
+        rest = word[:-1]
+        if len(rest) < self.profile.min_after_clitic or rest in self.protected:
+            return word
+        if self._count(rest) < self.profile.accusative_ratio * max(self._count(word), 1):
+            return word
+        return self._without_construct(rest) if rest.endswith("ي") else rest
 
     def _without_construct(self, word: str) -> str:
         """A final ي cut when it is a plural's construct form: مقاتلي of مقاتلون (not of a

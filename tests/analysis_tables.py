@@ -28,6 +28,10 @@ SAME_WORD = [
     ["مسلحين", "مسلحي", "مسلحون"],
     ["الطرفين", "الطرفان", "طرف"],
     ["الله", "والله", "بالله", "لله"],
+    # The indefinite accusative's ا.
+    ["هجوم", "هجوما", "الهجوم"],
+    ["رسمي", "رسميا", "الرسمية"],
+    ["عام", "عاما", "العام"],
     ["الحديدة", "بالحديدة", "للحديدة"],
 ]
 
@@ -72,6 +76,10 @@ MUST_DIFFER = [
     ("مياه", "ميا"),  # water / (no word)
     ("والدها", "دها"),  # her father / cunning
     ("وكالات", "آلات"),  # agencies / machines
+    ("روسيا", "روسي"),  # Russia / Russian
+    ("تركيا", "تركي"),  # Turkey / Turkish
+    ("سوريا", "سوري"),  # Syria / Syrian
+    ("إسبانيا", "إسباني"),  # Spain / Spanish
 ]
 
 # Single-word names of the alias list and the term each must get.
