@@ -32,6 +32,7 @@ class EvalReport:
     judged_scores: dict[str, float] = field(default_factory=dict)
     unjudged_at_10: int = 0
     per_query: dict[str, float] = field(default_factory=dict)  # nDCG@10 by query id
+    run: dict[str, dict[str, float]] = field(default_factory=dict, repr=False)
 
 
 def read_queries(path: Path) -> Iterator[tuple[str, str]]:
@@ -131,4 +132,5 @@ def evaluate(
         judged_scores=score_run(judged_only(run, qrels), qrels),
         unjudged_at_10=unjudged_in_top(run, qrels),
         per_query=per_query_ndcg(run, qrels),
+        run=run,
     )
