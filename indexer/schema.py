@@ -11,6 +11,8 @@ from indexer.sources import Article
 LEAD_WORDS = 50
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
 SCHEMA_VERSION = 2
+# The text fields indexed with word positions (phrases and alias names are found in them).
+POSITIONAL_FIELDS = frozenset({"title", "body"})
 
 
 def build_schema() -> Schema:

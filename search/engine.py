@@ -26,12 +26,12 @@ from whoosh.searching import Searcher as WhooshSearcher
 from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import PostingArrays
+from indexer.schema import POSITIONAL_FIELDS
 from search import plan
 from search.scoring import lucene_idf
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
-POSITIONS = frozenset({"title", "body"})  # the fields indexed with word positions
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
 
@@ -206,6 +206,8 @@ class IndexArrays:
         return found
 
     def _concept_from_arrays(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
+        """(documents, weighted occurrences) of the concept's names, segment by segment; None
+        when a segment has no position arrays."""
         docs, counts = [], []
         for number, (leaf, offset) in enumerate(self._leaves):
             arrays = self._posting_arrays(number, leaf, concept.field)
@@ -213,15 +215,10 @@ class IndexArrays:
                 return None
             starts, ends, weights = [], [], []
             for name in concept.names:
-                rows = []
-                for word in name.words:
-                    info = _term_info(leaf, concept.field, word)
-                    if info is None:
-                        break
-                    if info._offset is None or (found_rows := arrays.rows(info._offset)) is None:
-                        return None
-                    rows.append(found_rows)
-                else:
+                rows = _rows(leaf, arrays, concept.field, name.words)
+                if rows is None:
+                    return None
+                if rows:
                     found = _phrase_starts(arrays, rows)
                     starts.append(found)
                     ends.append(found + len(name.words))
@@ -239,28 +236,23 @@ class IndexArrays:
     def _phrase_from_arrays(
         self, field: str, words: tuple[str, ...]
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(documents, occurrences) of word i of the phrase at position p + i, segment by
-        segment; None when a segment has no position arrays."""
-        docs, counts = [], []
-        for number, (leaf, offset) in enumerate(self._leaves):
-            arrays = self._posting_arrays(number, leaf, field)
-            if arrays is None or arrays.positions is None:
-                return None
-            rows = []
-            for word in words:
-                info = _term_info(leaf, field, word)
-                if info is None:
-                    break
-                if info._offset is None or (found_rows := arrays.rows(info._offset)) is None:
-                    return None
-                rows.append(found_rows)
-            else:
-                leaf_docs, leaf_counts = _phrase_occurrences(arrays, rows)
-                docs.append(leaf_docs + offset)
-                counts.append(leaf_counts)
-        if not docs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(docs), np.concatenate(counts).astype(np.float64)
+        """(documents, occurrences) of word i of the phrase at position p + i: a concept of
+        one name. None when a segment has no position arrays."""
+        return self._concept_from_arrays(plan.Concept(field, (plan.Name(words),)))
+
+
+def _rows(leaf, arrays: PostingArrays, field: str, words: tuple[str, ...]):
+    """The posting rows of ``words`` in one segment: [] when one of them is not there, None
+    when the segment's arrays cannot tell (no term offset or rows)."""
+    rows = []
+    for word in words:
+        info = _term_info(leaf, field, word)
+        if info is None:
+            return []
+        if info._offset is None or (found := arrays.rows(info._offset)) is None:
+            return None
+        rows.append(found)
+    return rows
 
 
 def _merged_occurrences(
@@ -287,14 +279,6 @@ def _term_info(leaf, field: str, term: str):
         return leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
     except (TermNotFound, KeyError):
         return None
-
-
-def _phrase_occurrences(
-    arrays: PostingArrays, rows: list[tuple[int, int]]
-) -> tuple[np.ndarray, np.ndarray]:
-    """Documents where the words with these posting rows follow each other, in order, and
-    how many times they do in each."""
-    return np.unique(_phrase_starts(arrays, rows) >> 32, return_counts=True)
 
 
 def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
@@ -451,7 +435,7 @@ class Evaluator:
         contain any name."""
         matches = self._empty()
         tf = np.zeros(self.arrays.size)
-        found = self.arrays.concept_matches(node) if node.field in POSITIONS else None
+        found = self.arrays.concept_matches(node) if node.field in POSITIONAL_FIELDS else None
         if found is not None:
             tf[found[0]] = found[1]
             matches.mask[found[0]] = True

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.analysis import analyze, analyze_exact
+from indexer.schema import POSITIONAL_FIELDS
 from search import plan
 from search.errors import QueryError
 
@@ -18,7 +19,6 @@ MAX_QUERY_TERMS = 64
 _CLOSING = {'"': '"', "“": "”", "”": "”", "«": "»", "»": "«", "„": "“"}
 _PIECE = re.compile(r"(-?)([\"“”«»„])|(\S+)")
 OR_WORDS = frozenset({"OR", "|"})
-POSITIONAL_FIELDS = frozenset({"title", "body"})  # the fields whose words keep positions
 _EDGE_PUNCTUATION = "؟?!.,،؛;:()[]{}<>\"'“”«»…-"
 
 
