@@ -10,6 +10,11 @@ from datetime import date, timedelta
 INTERVALS = ("auto", "day", "week", "month")
 # "auto" picks the finest interval that draws at most this many bars.
 MAX_BARS = 120
+# No series has more buckets: a coarser interval is taken, and when even months are too many
+# (a stray 0001-01-01 among 2018's dates) the series covers the stretch of dates that holds
+# the most hits and counts the others as ``outside``.
+MAX_BUCKETS = 1000
+_COARSER = {"day": "week", "week": "month"}
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class TimeSeries:
     interval: str
     buckets: tuple[Bucket, ...]
     undated: int  # hits with no date
+    outside: int = 0  # dated hits before the first bucket or after the last (stray dates)
 
     @property
     def peak(self) -> int:
@@ -54,17 +60,45 @@ def series_from_days(days: Mapping[date, int], undated: int, interval: str = "au
     first, last = min(days), max(days)
     if interval == "auto":
         interval = _auto_interval(first, last)
+    while _periods(first, last, interval) > MAX_BUCKETS and interval in _COARSER:
+        interval = _COARSER[interval]
+    outside = 0
+    if _periods(first, last, interval) > MAX_BUCKETS:
+        first, last = _densest(days, (MAX_BUCKETS - 2) * 28)
+        kept = {day: count for day, count in days.items() if first <= day <= last}
+        outside = sum(days.values()) - sum(kept.values())
+        days = kept
     counts: Counter[date] = Counter()
     for day, count in days.items():
         counts[_period_start(day, interval)] += count
     buckets = []
-    start = _period_start(first, interval)
-    while start <= last:
+    start: date | None = _period_start(first, interval)
+    while start is not None and start <= last:
         following = _next_period(start, interval)
-        end = following - timedelta(days=1)
+        end = date.max if following is None else following - timedelta(days=1)
         buckets.append(Bucket(start.isoformat(), end.isoformat(), counts[start]))
         start = following
-    return TimeSeries(interval, tuple(buckets), undated)
+    return TimeSeries(interval, tuple(buckets), undated, outside)
+
+
+def _periods(first: date, last: date, interval: str) -> int:
+    """How many buckets of ``interval`` the days from ``first`` to ``last`` take."""
+    days = (last - first).days + 1
+    return {"day": days, "week": days // 7 + 2}.get(interval, days // 28 + 2)
+
+
+def _densest(days: Mapping[date, int], span: int) -> tuple[date, date]:
+    """The first and last day of the ``span`` days that hold the most hits."""
+    ordered = sorted(days.items())
+    best, best_range, inside, low = -1, (ordered[0][0], ordered[-1][0]), 0, 0
+    for day, count in ordered:
+        inside += count
+        while (day - ordered[low][0]).days >= span:
+            inside -= ordered[low][1]
+            low += 1
+        if inside > best:
+            best, best_range = inside, (ordered[low][0], day)
+    return best_range
 
 
 def _day(text: str) -> date | None:
@@ -91,9 +125,14 @@ def _period_start(day: date, interval: str) -> date:
     return day
 
 
-def _next_period(start: date, interval: str) -> date:
-    if interval == "week":
-        return start + timedelta(days=7)
-    if interval == "month":
-        return date(start.year + start.month // 12, start.month % 12 + 1, 1)
-    return start + timedelta(days=1)
+def _next_period(start: date, interval: str) -> date | None:
+    """The first day of the next period; None after the calendar's last (9999-12-31, a
+    common "no date" stand-in)."""
+    try:
+        if interval == "week":
+            return start + timedelta(days=7)
+        if interval == "month":
+            return date(start.year + start.month // 12, start.month % 12 + 1, 1)
+        return start + timedelta(days=1)
+    except (OverflowError, ValueError):
+        return None

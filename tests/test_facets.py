@@ -136,3 +136,50 @@ def test_export_returns_every_hit_in_the_pages_order(searcher):
     assert len(searcher.export(BROAD, limit=3).hits) == 3
     with pytest.raises(QueryError, match="10,000"):
         searcher.export(BROAD, limit=10_001)
+
+
+def test_articles_dated_at_the_ends_of_the_calendar_do_not_break_a_search(tmp_path):
+    import json
+
+    from indexer import build_index
+    from search import Searcher
+
+    articles = [
+        {"id": "late", "title": "قصف الغوطة", "body": "قصف", "date": "9999-12-31"},
+        {"id": "early", "title": "قصف الغوطة", "body": "قصف", "date": "0001-01-01"},
+        {"id": "usual", "title": "قصف الغوطة", "body": "قصف", "date": "2018-02-20"},
+    ]
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
+    build_index([source], tmp_path / "index", processes=1)
+    with Searcher(tmp_path / "index") as searcher:
+        for interval in ("auto", "week", "month"):
+            results = searcher.search("الغوطة", interval=interval)
+            assert results.total == 3
+            series = results.series
+            assert sum(b.count for b in series.buckets) + series.outside == 3
+            assert len(series.buckets) <= 1000
+        newest = searcher.search("الغوطة", sort="newest")
+        assert [hit.id for hit in newest.hits] == ["late", "usual", "early"]
+        only_late = searcher.search("الغوطة", date_from="9999-12")
+        assert [hit.id for hit in only_late.hits] == ["late"]
+
+
+def test_a_stray_date_never_draws_millions_of_bars():
+    import time
+    from datetime import date, timedelta
+
+    from search.facets import MAX_BUCKETS, series_from_days
+
+    days = {date(2018, 1, 1) + timedelta(days=n): 5 for n in range(300)}
+    days[date(1, 1, 1)] = 1
+    days[date(9999, 12, 31)] = 1
+    for interval in ("auto", "day", "week", "month"):
+        started = time.perf_counter()
+        series = series_from_days(days, 0, interval)
+        assert time.perf_counter() - started < 0.5
+        assert len(series.buckets) <= MAX_BUCKETS
+        assert series.outside == 2 and sum(b.count for b in series.buckets) == 1500
+        assert series.buckets[0].start[:4] in ("2017", "2018")  # a week may start in 2017
+    # A day interval over a span too long for day bars draws weeks, and says so.
+    assert series_from_days({date(2015, 1, 1): 1, date(2018, 1, 1): 1}, 0, "day").interval == "week"
