@@ -138,6 +138,9 @@ def _parse_json_line(raw: bytes, path: str, lineno: int) -> Iterator[Item]:
     except ValueError as error:
         yield Problem(path, lineno, f"broken JSON: {error}")
         return
+    except RecursionError:  # [[[[…]]]] thousands deep: no article is nested like that
+        yield Problem(path, lineno, "broken JSON: nested too deeply")
+        return
     if not isinstance(record, dict):
         yield Problem(path, lineno, f"expected a JSON object, got {type(record).__name__}")
         return

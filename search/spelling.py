@@ -19,6 +19,9 @@ LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 RARE_BELOW = 3  # a word whose stem is in fewer articles than this may be misspelled
 MIN_GAIN = 10  # ... and is corrected only to a word in at least this many times as many
 MIN_LENGTH = 3  # shorter words are too ambiguous to correct
+# Longer words are no typos of a real word (the longest news words have about 15 letters);
+# their one-edit candidates would number tens of thousands.
+MAX_LENGTH = 25
 _LATIN = re.compile(r"[a-z]+")
 DocumentFrequency = Callable[[str, str], int]
 
@@ -43,7 +46,7 @@ def suggest(query: str, frequency: DocumentFrequency) -> str | None:
 def correct_word(word: str, frequency: DocumentFrequency) -> str | None:
     """A far more common spelling one edit away from ``word``, or None."""
     normal = normal_form(word)
-    if len(normal) < MIN_LENGTH or normal.isdigit() or word in ("OR",):
+    if not MIN_LENGTH <= len(normal) <= MAX_LENGTH or normal.isdigit() or word in ("OR",):
         return None
     term = index_term(normal)
     found = frequency("body", term) + frequency("title", term)

@@ -156,3 +156,18 @@ def _readable(path: Path) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_a_deeply_nested_json_line_is_reported_and_the_rest_indexed(tmp_path):
+    source = tmp_path / "a.jsonl"
+    lines = [
+        json.dumps({"id": "good-1", "title": "قصف الغوطة", "body": "قصف"}, ensure_ascii=False),
+        "[" * 100_000 + "]" * 100_000,
+        '{"id": "deep", "body": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        json.dumps({"id": "good-2", "title": "الغوطة الشرقية", "body": "نزوح"}, ensure_ascii=False),
+    ]
+    source.write_text("\n".join(lines), "utf-8")
+    report = build_index([source], tmp_path / "index", processes=1)
+    assert report.documents == 2
+    reasons = [problem.reason for problem in report.problems]
+    assert sum("nested too deeply" in reason for reason in reasons) == 2, reasons

@@ -169,3 +169,12 @@ def test_any_query_returns_results_or_a_clear_error(searcher, query):
         assert str(error)
     else:
         assert results.listed >= len(results.hits)
+
+
+def test_a_very_long_word_is_answered_quickly_without_a_suggestion(searcher):
+    import time
+
+    started = time.perf_counter()
+    results = searcher.search("ا" * 999)
+    assert time.perf_counter() - started < 2 and results.suggestion is None
+    assert searcher.search("التمويا").suggestion == "التمويل"  # short typos still corrected
