@@ -59,14 +59,16 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
     # removed[i] - i <= p before it in ``text``.
     shifts = [position - index for index, position in enumerate(removed)]
     matches: list[Match] = []
+    examined = 0  # the end of the last word looked at
     for candidate in _spellings_pattern(terms).finditer(letters):
         start = candidate.start()
         start += bisect_right(shifts, start)
-        if matches and start < matches[-1].end:
-            continue  # another term inside the same word
+        if start < examined:
+            continue  # another term inside a word already looked at (linear in long words)
         while start and _is_word_character(text[start - 1]):
             start -= 1
         word = WORD_PATTERN.match(text, start)
+        examined = word.end()
         if (term := word_term(word.group())) in terms:
             matches.append(Match(start, word.end(), term))
             if limit is not None and len(matches) >= limit:
@@ -88,12 +90,13 @@ def _find_by_words(text: str, terms: frozenset[str], limit: int | None) -> list[
     found = list(WORD_PATTERN.finditer(text))
     words = list(map(_group, found))
     joined = _SEPARATOR.join(map(folded_form, words))
-    index, counted_to = 0, 0
+    index, counted_to, examined = 0, 0, -1
     for candidate in _pieces_pattern(terms).finditer(joined):
         index += joined.count(_SEPARATOR, counted_to, candidate.start())
         counted_to = candidate.start()
-        if matches and matches[-1].start == found[index].start():
-            continue  # another term inside the same word
+        if index == examined:
+            continue  # another term inside a word already looked at
+        examined = index
         if (term := word_term(words[index])) in terms:
             matches.append(Match(found[index].start(), found[index].end(), term))
             if limit is not None and len(matches) >= limit:

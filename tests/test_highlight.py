@@ -39,3 +39,28 @@ def test_every_word_of_a_text_is_found_by_its_own_term(text):
 def test_a_query_word_marks_the_articles_spelling(query, text, marked):
     matches = find_matches(text, frozenset(analyze(query)))
     assert [text[m.start : m.end] for m in matches] == marked
+
+
+def test_a_body_of_one_very_long_word_is_highlighted_at_once(tmp_path):
+    import json
+    import time
+
+    from indexer import build_index
+    from search import Searcher
+
+    bodies = {
+        "zwnj": "\u200c".join(["داعش", "تمويل", "الغوطة"] * 1500),
+        "tatweel": "ـ".join(["داعش", "قصف"] * 3000),
+        "joined": "داعش" * 5000,
+    }
+    articles = [{"id": key, "title": "داعش", "body": body} for key, body in bodies.items()]
+    source = tmp_path / "a.jsonl"
+    source.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), "utf-8")
+    build_index([source], tmp_path / "index", processes=1)
+    with Searcher(tmp_path / "index") as searcher:
+        started = time.perf_counter()
+        results = searcher.search("داعش")
+        pages = [searcher.document(key, "داعش") for key in bodies]
+        assert time.perf_counter() - started < 2
+    assert results.total == 3 and all("<mark>داعش</mark>" in hit.title_html for hit in results.hits)
+    assert all(page.marks == 1 for page in pages)  # the title; a body of one word is no داعش
