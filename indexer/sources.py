@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
+import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -62,20 +64,44 @@ Item = Article | Problem
 
 
 def read_sources(paths: Iterable[Path]) -> Iterator[Item]:
-    """Articles and problems from every path: a folder (searched recursively) or a file."""
+    """Articles and problems from every path: a folder (searched recursively) or a file.
+
+    Inside a folder, links are followed only to files within the folder (a link to
+    /etc/passwd is reported, never read) and links to folders not at all; a path that is
+    not a regular file (a FIFO, a device) is reported instead of read.
+    """
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
-            for file in files:
-                yield from read_file(file)
+            yield from _read_folder(path)
         elif path.exists():
-            yield from read_file(path)
+            yield from _read_regular(path)
         else:
             yield Problem(str(path), 0, "no such file or folder")
 
 
-def _hidden(file: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in file.relative_to(root).parts)
+def _read_folder(root: Path) -> Iterator[Item]:
+    inside = root.resolve()
+    files = []
+    for folder, subfolders, names in os.walk(root):  # never into linked folders
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        files += [Path(folder, name) for name in names if not name.startswith(".")]
+    for file in sorted(files):
+        if file.is_symlink() and not file.resolve().is_relative_to(inside):
+            yield Problem(str(file), 0, "a link to a file outside the source folder: not read")
+        elif file.is_file():
+            yield from _read_regular(file)
+
+
+def _read_regular(path: Path) -> Iterator[Item]:
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError as error:
+        yield Problem(str(path), 0, f"cannot read file: {error.strerror or error}")
+        return
+    if regular:
+        yield from read_file(path)
+    else:
+        yield Problem(str(path), 0, "not a regular file (a pipe, device or socket): not read")
 
 
 def read_file(path: Path) -> Iterator[Item]:

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+from pathlib import Path
 
 from indexer.sources import Article, Problem, read_sources
 
@@ -85,3 +86,28 @@ def test_gzipped_jsonl_and_truncated_gzip(tmp_path):
 def test_missing_path_is_a_problem(tmp_path):
     articles, problems = items(tmp_path / "nope")
     assert articles == [] and problems[0].reason == "no such file or folder"
+
+
+def test_links_out_of_a_source_folder_and_pipes_are_reported_not_read(tmp_path):
+    import os
+
+    from indexer import read_sources
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("سر\nكلمة المرور", "utf-8")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("قصف الغوطة\nنص الخبر", "utf-8")
+    (folder / "inside-link.txt").symlink_to(folder / "a.txt")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "linked-folder").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(folder / "pipe.txt")
+    os.mkfifo(tmp_path / "given.jsonl")
+    items = list(read_sources([folder, tmp_path / "given.jsonl"]))
+    ids = sorted(item.id for item in items if hasattr(item, "id"))
+    problems = {Path(item.path).name: item.reason for item in items if hasattr(item, "reason")}
+    assert ids == ["a", "inside-link"]  # nothing from outside the folder
+    assert "outside the source folder" in problems["passwd.txt"]
+    assert "not a regular file" in problems["given.jsonl"]
+    assert "secret" not in " ".join(problems)
