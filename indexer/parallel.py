@@ -106,6 +106,7 @@ class SegmentWorkers:
                 return
             except queue.Full:
                 self._check_alive()
+                self._check_none_stopped()
 
     def _result(self) -> tuple[str, object]:
         while True:
@@ -118,6 +119,21 @@ class SegmentWorkers:
         for worker in self._workers:
             if worker.exitcode not in (None, 0):
                 raise WorkerError(f"a build worker died (exit code {worker.exitcode})")
+
+    def _check_none_stopped(self) -> None:
+        """While articles are still fed, a worker that has ended (it reports a failure and
+        exits 0) stops the build with its reason, instead of waiting for it forever."""
+        if all(worker.exitcode is None for worker in self._workers):
+            return
+        try:
+            outcome, value = self._results.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            outcome, value = "failed", "it stopped before the sources ended"
+        raise WorkerError(
+            f"a build worker failed: {value}"
+            if outcome != "done"
+            else "a build worker stopped early"
+        )
 
 
 def _work(folder, indexname, schema, memory_mb, include_titles, jobs, results) -> None:

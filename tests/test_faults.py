@@ -170,3 +170,39 @@ def test_a_failing_build_worker_keeps_the_old_index(tmp_path, monkeypatch, how):
     assert current_generation(index) == before
     with Searcher(index) as searcher:
         assert searcher.search("الغوطة").total > 0
+
+
+def test_workers_that_fail_while_articles_are_fed_stop_the_build_and_free_the_lock(
+    tmp_path, monkeypatch
+):
+    import threading
+
+    from indexer import BuildError, update_index
+    from indexer.bulk import SegmentBuilder
+
+    index = _index(tmp_path)
+    before = current_generation(index)
+
+    def fail(self, article, seq):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(SegmentBuilder, "add", fail)  # the forked workers inherit it
+    source = tmp_path / "b.jsonl"
+    lines = (f'{{"id": "x{n}", "body": "قصف الغوطة {n}"}}\n' for n in range(5000))
+    source.write_text("".join(lines), "utf-8")
+    outcome: list = []
+
+    def build() -> None:
+        try:
+            build_index([source], index, processes=2)
+        except BuildError as error:
+            outcome.append(error)
+
+    thread = threading.Thread(target=build, daemon=True)
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive(), "the build hangs when its workers fail"
+    assert outcome and "No space left on device" in str(outcome[0])
+    assert current_generation(index) == before
+    monkeypatch.undo()
+    update_index([tmp_path / "b.jsonl"], index)  # the lock is free again
