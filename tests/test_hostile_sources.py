@@ -171,3 +171,25 @@ def test_a_deeply_nested_json_line_is_reported_and_the_rest_indexed(tmp_path):
     assert report.documents == 2
     reasons = [problem.reason for problem in report.problems]
     assert sum("nested too deeply" in reason for reason in reasons) == 2, reasons
+
+
+def test_utf8_with_a_few_bad_bytes_stays_utf8_and_says_how_many(tmp_path):
+    body = "قال مسؤولون إن التحالف الدولي كثّف ملاحقة شبكات التمويل في الغوطة الشرقية"
+    line = json.dumps(
+        {"id": "mostly-utf8", "title": "تمويل داعش", "body": body}, ensure_ascii=False
+    )
+    raw = line.encode("utf-8")
+    broken = raw[:-2] + b"\xff" + raw[-2:]  # one stray byte at the end of the body
+    source = tmp_path / "a.jsonl"
+    arabic_legacy = json.dumps({"id": "iso", "body": "معارك في حلب"}, ensure_ascii=False)
+    source.write_bytes(broken + b"\n" + arabic_legacy.encode("iso8859_6") + b"\n")
+    (tmp_path / "b.txt").write_bytes("أخبار الرقة\nمعارك في الرقة".encode() + b"\x80\n")
+    report = build_index([source, tmp_path / "b.txt"], tmp_path / "index", processes=1)
+    assert report.documents == 3
+    warnings = {(Path(p.path).name, p.line): p.reason for p in report.problems}
+    assert "1 byte that is not UTF-8 replaced" in warnings[("a.jsonl", 1)]
+    assert "ISO-8859-6" in warnings[("a.jsonl", 2)]
+    with Searcher(tmp_path / "index") as searcher:
+        assert [h.id for h in searcher.search("التمويل الغوطة").hits] == ["mostly-utf8"]
+        assert [h.id for h in searcher.search("حلب").hits] == ["iso"]
+        assert [h.id for h in searcher.search("الرقة").hits] == ["b"]
