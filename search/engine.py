@@ -36,6 +36,31 @@ _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float
 _LENGTHS_COLUMN = NumericColumn("B")
 
 
+_MISSING = object()
+
+
+class _Recent:
+    """A bounded map of recent results, the least recently used dropped; thread-safe."""
+
+    def __init__(self, entries: int) -> None:
+        self._items: OrderedDict = OrderedDict()
+        self._entries = entries
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        with self._lock:
+            if key not in self._items:
+                return default
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._entries:
+                self._items.popitem(last=False)
+
+
 @dataclass(frozen=True)
 class Postings:
     """A term's postings in one field: document numbers and term frequencies."""
@@ -64,8 +89,8 @@ class IndexArrays:
                 self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._phrases: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._concepts: OrderedDict[tuple, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._phrases = _Recent(PHRASE_CACHE_ENTRIES)
+        self._concepts = _Recent(PHRASE_CACHE_ENTRIES)
         self._cached_bytes = 0
         self._arrays: dict[tuple[int, str], PostingArrays | None] = {}
         self._lock = threading.Lock()  # the caches
@@ -169,11 +194,9 @@ class IndexArrays:
         how often it occurs in each (cached: alias names recur): from the posting arrays,
         or by Whoosh where there are none (where it counts one occurrence per document)."""
         key = (phrase.field, phrase.words, phrase.slop)
-        with self._lock:
-            found = self._phrases.get(key)
-            if found is not None:
-                self._phrases.move_to_end(key)
-                return found
+        found = self._phrases.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
         found = None
         if phrase.slop == 1:
             with self._reading:
@@ -182,10 +205,7 @@ class IndexArrays:
             query = wq.Phrase(phrase.field, list(phrase.words), slop=phrase.slop)
             docs = np.unique(np.fromiter(self._searcher.docs_for_query(query), dtype=np.int64))
             found = docs, np.ones(len(docs))
-        with self._lock:
-            self._phrases[key] = found
-            if len(self._phrases) > PHRASE_CACHE_ENTRIES:
-                self._phrases.popitem(last=False)
+        self._phrases.put(key, found)
         return found
 
     def concept_matches(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
@@ -193,16 +213,11 @@ class IndexArrays:
         concept occurs in each, its names' occurrences weighted and overlapping ones
         counted once (cached); None where a segment has no position arrays."""
         key = (concept.field, concept.names)
-        with self._lock:
-            if key in self._concepts:
-                self._concepts.move_to_end(key)
-                return self._concepts[key]
-        with self._reading:
-            found = self._concept_from_arrays(concept)
-        with self._lock:
-            self._concepts[key] = found
-            if len(self._concepts) > PHRASE_CACHE_ENTRIES:
-                self._concepts.popitem(last=False)
+        found = self._concepts.get(key, _MISSING)
+        if found is _MISSING:
+            with self._reading:
+                found = self._concept_from_arrays(concept)
+            self._concepts.put(key, found)
         return found
 
     def _concept_from_arrays(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
