@@ -23,6 +23,7 @@ FIELDS = ("id", "title", "body", "date", "source", "category", "url", "author")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 # Control characters other than tab and newlines: never useful in stored text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNSAFE_ID = re.compile("[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # Beyond these an article is cut (with a warning): a title is a line, not a book, and a
 # multi-megabyte "article" is a dump that would only slow every search that matches it.
@@ -185,6 +186,12 @@ def article_from_record(record: dict, path: str, lineno: int) -> Iterator[Item]:
             return
         else:
             values[field] = clean_text(str(value)).strip()
+    raw_id = str(record.get("id") or "")
+    if _UNSAFE_ID.search(raw_id):
+        # Cleaning it would make "a\0b" the id "ab" of another article; a newline or a
+        # direction override would make it unreachable or misleading on a page.
+        yield Problem(path, lineno, "the id has control or text-direction characters")
+        return
     if not values["id"]:
         yield Problem(path, lineno, "missing id")
         return

@@ -193,3 +193,20 @@ def test_utf8_with_a_few_bad_bytes_stays_utf8_and_says_how_many(tmp_path):
         assert [h.id for h in searcher.search("التمويل الغوطة").hits] == ["mostly-utf8"]
         assert [h.id for h in searcher.search("حلب").hits] == ["iso"]
         assert [h.id for h in searcher.search("الرقة").hits] == ["b"]
+
+
+def test_ids_with_control_or_direction_characters_are_refused(tmp_path):
+    records = [
+        {"id": "ab", "title": "قصف الغوطة", "body": "نص"},
+        {"id": "a\u0000b", "title": "قصف الغوطة", "body": "نص آخر"},  # would become "ab"
+        {"id": "line\nbreak", "title": "قصف الغوطة", "body": "نص"},
+        {"id": "evil\u202eid", "title": "قصف الغوطة", "body": "نص"},
+    ]
+    source = tmp_path / "a.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    report = build_index([source], tmp_path / "index", processes=1)
+    refused = [p.line for p in report.problems if "control or text-direction" in p.reason]
+    assert refused == [2, 3, 4] and report.documents == 1
+    with Searcher(tmp_path / "index") as searcher:
+        page = searcher.document("ab")
+    assert page.paragraphs_html == ("نص",)  # "a\0b" did not replace it
