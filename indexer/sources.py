@@ -29,6 +29,9 @@ _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # multi-megabyte "article" is a dump that would only slow every search that matches it.
 MAX_TITLE_CHARS = 1_000
 MAX_BODY_CHARS = 1_000_000
+# A JSONL line longer than this is skipped unread: an article's 1,000,000 characters take at
+# most 4 MB in UTF-8, escaped in JSON at most 6 bytes each.
+MAX_LINE_BYTES = 8 * 1024 * 1024
 MAX_FIELD_CHARS = 2_000  # date, source, category, url, author, id
 
 
@@ -148,12 +151,27 @@ def read_jsonl_file(path: Path) -> Iterator[Item]:
     lineno = 0
     try:
         with opener(path, "rb") as stream:
-            for lineno, raw in enumerate(stream, start=1):
-                if raw.strip():
+            for lineno, raw in enumerate(_bounded_lines(stream), start=1):
+                if raw is None:
+                    yield Problem(str(path), lineno, f"line over {MAX_LINE_BYTES:,} bytes: skipped")
+                elif raw.strip():
                     yield from _parse_json_line(raw, str(path), lineno)
     except (OSError, EOFError, zlib.error) as error:
         reason = getattr(error, "strerror", None) or str(error) or type(error).__name__
         yield Problem(str(path), lineno + 1 if lineno else 0, f"cannot read further: {reason}")
+
+
+def _bounded_lines(stream) -> Iterator[bytes | None]:
+    """The stream's lines, each read at most MAX_LINE_BYTES at a time: a longer one (a gzip
+    bomb of zeros, a dump on one line) is passed over in pieces and given as None, so that
+    memory stays bounded whatever a source holds."""
+    while line := stream.readline(MAX_LINE_BYTES + 1):
+        if len(line) <= MAX_LINE_BYTES or line.endswith(b"\n"):
+            yield line
+            continue
+        while (piece := stream.readline(MAX_LINE_BYTES)) and not piece.endswith(b"\n"):
+            pass
+        yield None
 
 
 def _parse_json_line(raw: bytes, path: str, lineno: int) -> Iterator[Item]:

@@ -210,3 +210,27 @@ def test_ids_with_control_or_direction_characters_are_refused(tmp_path):
     with Searcher(tmp_path / "index") as searcher:
         page = searcher.document("ab")
     assert page.paragraphs_html == ("نص",)  # "a\0b" did not replace it
+
+
+def test_a_gzip_bomb_line_is_skipped_in_bounded_memory(tmp_path):
+    import resource
+
+    from indexer.sources import MAX_LINE_BYTES
+
+    source = tmp_path / "bomb.jsonl.gz"
+    good = json.dumps({"id": "ok", "title": "قصف الغوطة", "body": "نص"}, ensure_ascii=False)
+    with gzip.open(source, "wb", compresslevel=9) as stream:
+        stream.write(good.encode() + b"\n")
+        chunk = b"0" * (1 << 20)
+        for _ in range(300):  # 300 MB of zeros on one line, 300 KB compressed
+            stream.write(chunk)
+        stream.write(b"\n" + good.replace('"ok"', '"after"').encode() + b"\n")
+    assert source.stat().st_size < 1_000_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report = build_index([source], tmp_path / "index", processes=1)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert report.documents == 2
+    assert any(
+        f"over {MAX_LINE_BYTES:,} bytes" in p.reason and p.line == 2 for p in report.problems
+    )
+    assert grown_mb < 150, grown_mb
