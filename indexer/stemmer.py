@@ -27,7 +27,13 @@ from importlib import resources
 
 from tashaphyne.stemming import ArabicLightStemmer
 
-from indexer.lexicon import ARTICLE_PREFIXES, MIN_AFTER_ARTICLE, Lexicon, shipped_lexicon
+from indexer.lexicon import (
+    ARTICLE_PREFIXES,
+    MIN_AFTER_ARTICLE,
+    Lexicon,
+    article_prefix,
+    shipped_lexicon,
+)
 
 TEH_MARBUTA = "\u0629"
 
@@ -70,15 +76,9 @@ def protected_words() -> dict[str, str]:
     for line in text.splitlines():
         words = [fold_yeh(normalize_word(w)) for w in line.split("#")[0].split()]
         if words:
-            protected[words[0]] = words[1] if len(words) > 1 else _without_article(words[0])
+            term = words[1] if len(words) > 1 else words[0][len(article_prefix(words[0])) :]
+            protected[words[0]] = term
     return protected
-
-
-def _without_article(word: str) -> str:
-    for prefix in ARTICLE_PREFIXES:
-        if word.startswith(prefix) and len(word) - len(prefix) >= MIN_AFTER_ARTICLE:
-            return word[len(prefix) :]
-    return word
 
 
 class Stemmer:
@@ -92,10 +92,6 @@ class Stemmer:
         self._segmenter = ArabicLightStemmer()  # Tashaphyne: finds the affixes a word has
         self._segmenter.set_prefix_list(["", *profile.article_prefixes, *self._clitic_share])
         self._segmenter.set_suffix_list(["", *profile.pronouns, *profile.endings])
-
-    def stem(self, word: str, short_words: frozenset[str] = frozenset()) -> str:
-        """The light stem of a normalized word."""
-        return self.without_suffixes(self.without_prefix(word, short_words))
 
     def without_prefix(self, word: str, short_words: frozenset[str] = frozenset()) -> str:
         """The word without its article or clitics; a clitic leaves at least

@@ -218,9 +218,14 @@ def _clause_plan(
     own = _terms_plan(clause.terms, phrase, fields, strict or phrase)
     if fields.exact and clause.exact and not phrase:
         # Never required: articles using the query's own word forms rank a little higher.
-        bonus = plan.Or(tuple(plan.Term("exact", form, fields.exact) for form in clause.exact))
+        bonus = _exact_bonus(clause, fields)
         own = plan.AndMaybe(own, bonus) if strict else plan.Or((own, bonus))
     return own
+
+
+def _exact_bonus(clause: Clause, fields: _Fields) -> plan.Node:
+    """The query's own word forms in the exact-form field."""
+    return plan.Or(tuple(plan.Term("exact", form, fields.exact) for form in clause.exact))
 
 
 def _concept_plan(clause: Clause, fields: _Fields) -> plan.Node:
@@ -239,8 +244,7 @@ def _concept_plan(clause: Clause, fields: _Fields) -> plan.Node:
             concepts.append(plan.Concept(field, tuple(usable), boost))
     own: plan.Node = plan.Or(tuple(concepts))
     if fields.exact and clause.exact:
-        bonus = plan.Or(tuple(plan.Term("exact", form, fields.exact) for form in clause.exact))
-        own = plan.AndMaybe(own, bonus)
+        own = plan.AndMaybe(own, _exact_bonus(clause, fields))
     return own
 
 

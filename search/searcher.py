@@ -265,10 +265,9 @@ class Searcher:
         selection = self._select(view, request)
         ranked = self._rank(view, selection, request.sort, (page - 1) * per_page, page * per_page)
         terms = request.parsed.positive_terms if highlight else frozenset()
-        counted = frozenset(selection.docs[np.isin(selection.docs, [d for d, _ in ranked])])
         hits = tuple(
-            self._hit(view.searcher.stored_fields(d), s, request.parsed, terms, d in counted)
-            for d, s in ranked
+            self._hit(view.searcher.stored_fields(d), s, request.parsed, terms, complete)
+            for d, s, complete in ranked
         )
         series = view.columns().series(selection.docs, interval)
         suggestion = suggest(query, view.arrays().document_frequency) if highlight else None
@@ -320,7 +319,7 @@ class Searcher:
         ranked = self._rank(view, counted, request.sort, 0, limit)
         hits = tuple(
             self._hit(view.searcher.stored_fields(d), s, request.parsed, frozenset(), True)
-            for d, s in ranked
+            for d, s, _ in ranked
         )
         return Export(query=query, total=len(selection.docs), limit=limit, hits=hits)
 
@@ -356,10 +355,7 @@ class Searcher:
                 mark(body, body_matches, start, end) for start, end in paragraphs
             ),
             matched=matched,
-            marks=len(title_matches)
-            + sum(
-                start <= m.start and m.end <= end for m in body_matches for start, end in paragraphs
-            ),
+            marks=len(title_matches) + len(body_matches),  # words never span lines
         )
 
     def _parse(self, query: str, aliases: bool) -> ParsedQuery:
@@ -422,18 +418,19 @@ class Searcher:
 
     def _rank(
         self, view: _View, selection: _Selection, sort: str, start: int, stop: int
-    ) -> list[tuple[int, float]]:
-        """(document number, score) of the hits ranked ``start`` to ``stop`` (exclusive):
-        the counted ones, then the partial ones."""
-        ranked: list[tuple[int, float]] = []
-        for docs in (selection.docs, selection.partial):
+    ) -> list[tuple[int, float, bool]]:
+        """(document number, score, counted) of the hits ranked ``start`` to ``stop``
+        (exclusive): the counted ones, then the partial ones."""
+        ranked: list[tuple[int, float, bool]] = []
+        for docs, counted in ((selection.docs, True), (selection.partial, False)):
             if stop <= 0:
                 break
             if sort == "relevance":
-                ranked += top(selection.scores, docs, max(start, 0), stop)
+                found = top(selection.scores, docs, max(start, 0), stop)
             else:
                 ordered = view.columns().by_date(docs, newest=sort == "newest")
-                ranked += [(int(d), 0.0) for d in ordered[max(start, 0) : stop]]
+                found = [(int(d), 0.0) for d in ordered[max(start, 0) : stop]]
+            ranked += [(d, score, counted) for d, score in found]
             start, stop = start - len(docs), stop - len(docs)
         return ranked
 
