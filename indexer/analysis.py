@@ -1,7 +1,7 @@
 """The Arabic analysis: tokenize → normalize (dropping stopwords) → light-stem.
 
-The analyzer is a top-level Whoosh component whose only state is one flag, because Whoosh
-pickles the schema, analyzer included, into every index.
+What naba indexes and searches for; the Whoosh analyzer (indexer/whoosh_adapter) only
+hands these terms to Whoosh.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import hashlib
 from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
-
-from whoosh.analysis import Token, Tokenizer
 
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta, fold_yeh, normalize_word
 from indexer.stemmer import (
@@ -107,83 +105,23 @@ def exact_term(word: str) -> str:
     return fold_teh_marbuta(normal) if normal and index_term(normal) else ""
 
 
-class ArabicAnalyzer(Tokenizer):
-    """The whole analysis in one step: words of the original text → their index terms.
-
-    Words keep their marks, tatweel and ZWNJ inside them; stopwords are dropped and positions
-    renumbered over the words kept, so phrases still match; character offsets point into the
-    original text, so highlights mark words as the article wrote them. ``stemmed=False`` gives
-    the exact forms (normalized, unstemmed). One generator instead of a chain of filters: a
-    build spends much of its time here.
-    """
-
-    def __init__(self, stemmed: bool = True) -> None:
-        self.stemmed = stemmed
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.stemmed == self.stemmed
-
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs: object,
-    ) -> Iterator[Token]:
-        term_of = word_term if self.stemmed else exact_term
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        position = start_pos
-        for text, start, end in _spans(value, tokenize):
-            term = term_of(text)
-            if not term:
-                continue
-            token.text = term
-            token.boost = 1.0
-            token.stopped = False
-            if keeporiginal:
-                token.original = text
-            if positions:
-                token.pos = position
-                position += 1
-            if chars:
-                token.startchar = start_char + start
-                token.endchar = start_char + end
-            yield token
-
-
-def _spans(value: str, tokenize: bool) -> Iterator[tuple[str, int, int]]:
-    if not tokenize:
-        yield value, 0, len(value)
-        return
-    for match in WORD_PATTERN.finditer(value):
-        yield match.group(), match.start(), match.end()
-
-
-def exact_analyzer() -> ArabicAnalyzer:
-    """Normalized but unstemmed words: rewards articles that use the query's own forms."""
-    return ArabicAnalyzer(stemmed=False)
-
-
-def arabic_analyzer() -> ArabicAnalyzer:
-    """The analyzer used by every text field of the index and by queries."""
-    return ArabicAnalyzer()
-
-
-_ANALYZER = arabic_analyzer()
-_EXACT = exact_analyzer()
+def tokens(text: str, stemmed: bool = True) -> Iterator[tuple[str, int, int]]:
+    """(term, start, end) of each indexed word of ``text``, in order: stopwords dropped,
+    offsets into the original text (words keep their marks, tatweel and ZWNJ inside them),
+    so highlights mark words as the article wrote them. ``stemmed=False`` gives the exact
+    forms (normalized, unstemmed)."""
+    term_of = word_term if stemmed else exact_term
+    for match in WORD_PATTERN.finditer(text):
+        term = term_of(match.group())
+        if term:
+            yield term, match.start(), match.end()
 
 
 def analyze(text: str) -> list[str]:
     """The index terms of a text, in order: what naba indexes and searches for."""
-    return [token.text for token in _ANALYZER(text)]
+    return [term for term, _, _ in tokens(text)]
 
 
 def analyze_exact(text: str) -> list[str]:
     """The exact-form terms of a text (normalized, not stemmed), in order."""
-    return [token.text for token in _EXACT(text)]
+    return [term for term, _, _ in tokens(text, stemmed=False)]

@@ -15,19 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
-from indexer.analysis import analysis_fingerprint
-from indexer.schema import SCHEMA_VERSION, build_schema
+from indexer.errors import BuildError
 from indexer.store import (
-    BuildError,
+    check_compatible,
     clone_generation,
+    compatibility,
     current_generation,
     new_generation,
     publish,
     read_meta,
     write_lock,
 )
+from indexer.whoosh_adapter import WhooshIndex
 from indexer.writing import BuildReport, ProgressCallback, write_articles
 
 __all__ = [
@@ -70,13 +69,13 @@ def build_index(
     report = BuildReport(index_dir=index_dir)
 
     def write(generation: Path) -> dict:
-        ix = whoosh_index.create_in(str(generation), build_schema())
+        index = WhooshIndex.create(generation)
         next_seq = write_articles(
-            ix, sources, report, include_titles=include_titles, first_seq=0, replace=False,
+            index, sources, report, include_titles=include_titles, first_seq=0, replace=False,
             on_progress=on_progress, processes=processes or os.cpu_count() or 1,
         )  # fmt: skip
         _require_articles(report, sources, f"the existing index at {index_dir} was kept")
-        report.documents = ix.doc_count()
+        report.documents = _documents(index)
         return {"include_titles": include_titles, "next_seq": next_seq, "sources": sources}
 
     _change(index_dir, lock_timeout, report, write, start_from_live=False)
@@ -100,14 +99,14 @@ def update_index(
 
     def write(generation: Path) -> dict:
         meta = read_meta(generation)
-        ix = whoosh_index.open_dir(str(generation))
+        index = WhooshIndex.open(generation)
         next_seq = write_articles(
-            ix, sources, report, include_titles=meta.get("include_titles", True),
-            first_seq=meta.get("next_seq", ix.doc_count_all()), replace=True,
+            index, sources, report, include_titles=meta.get("include_titles", True),
+            first_seq=meta.get("next_seq", 0), replace=True,
             on_progress=on_progress,
         )  # fmt: skip
         _require_articles(report, sources, f"the index at {index_dir} was left as it was")
-        report.documents = ix.doc_count()
+        report.documents = _documents(index)
         return {"next_seq": next_seq, "sources": [*meta.get("sources", []), *sources]}
 
     _change(index_dir, lock_timeout, report, write, start_from_live=True)
@@ -122,20 +121,18 @@ def delete_documents(
     report = DeleteReport(index_dir=index_dir)
 
     def write(generation: Path) -> dict:
-        ix = whoosh_index.open_dir(str(generation))
-        writer = ix.writer(compound=False)
+        index = WhooshIndex.open(generation)
+        reader = index.reader()
+        docnums: list[int] = []
         try:
-            with ix.searcher() as searcher:
-                for doc_id in ids:
-                    found = searcher.document_number(id=doc_id) is not None
-                    (report.deleted if found else report.missing).append(doc_id)
-            for doc_id in report.deleted:
-                writer.delete_by_term("id", doc_id)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
-        report.documents = ix.doc_count()
+            for doc_id in ids:
+                found = reader.document_numbers(doc_id)
+                (report.deleted if found else report.missing).append(doc_id)
+                docnums += found
+        finally:
+            reader.close()
+        index.delete(docnums)  # marks them in a new TOC: no segment is merged or rewritten
+        report.documents = _documents(index)
         return {}
 
     _change(index_dir, lock_timeout, None, write, start_from_live=True)
@@ -183,24 +180,32 @@ def _check_updatable(index_dir: Path, live: Path | None) -> None:
     if live is None:
         raise BuildError(
             f"there is no index at {index_dir} to change — build one with "
-            f"`naba index SOURCE --index {index_dir}`"
+            f"`naba index SOURCE --index {index_dir}`",
+            f"لا فهرس في {index_dir} لتعديله — ابنِ واحداً بالأمر "
+            f"`naba index SOURCE --index {index_dir}`",
         )
-    meta = read_meta(live)
-    if meta.get("schema_version") != SCHEMA_VERSION or meta.get("analysis") != (
-        analysis_fingerprint()
-    ):
-        raise BuildError(
-            f"the index at {index_dir} was built by another version of naba or with other "
-            f"analysis settings; rebuild it with `naba index SOURCE --index {index_dir}`"
-        )
+    problem = check_compatible(index_dir, live)
+    if problem:
+        raise BuildError(*problem)
+
+
+def _documents(index: WhooshIndex) -> int:
+    """The live articles of the index as now committed."""
+    reader = index.reader()
+    try:
+        return reader.documents
+    finally:
+        reader.close()
 
 
 def _meta(changes: dict) -> dict:
-    meta = {
-        "schema_version": SCHEMA_VERSION,
-        "analysis": analysis_fingerprint(),
-        "changed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    } | changes
+    meta = (
+        compatibility()
+        | {
+            "changed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        | changes
+    )
     if "sources" in meta:
         meta["sources"] = [str(source) for source in meta["sources"]]
     return meta

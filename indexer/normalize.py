@@ -22,6 +22,17 @@ FORMAT_CHARS = "\u200b-\u200f\u202a-\u202e\u2066-\u2069\u00ad\ufeff"
 WORD_PATTERN = re.compile(rf"(?:[^\W_]|[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}])+")
 
 
+# Bidi embeddings, overrides and isolates can reorder what follows them on a page or a
+# terminal (the "Trojan Source" trick): displayed and typed text goes without them.
+# LRM/RLM are kept.
+_BIDI_CONTROLS = str.maketrans(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+
+
+def without_bidi_controls(text: str) -> str:
+    """``text`` without bidi embeddings, overrides and isolates."""
+    return text.translate(_BIDI_CONTROLS)
+
+
 def _char_range(spec: str) -> list[str]:
     chars: list[str] = []
     for first, last in re.findall(r"(.)(?:-(.))?", spec):

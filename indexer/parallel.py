@@ -1,9 +1,10 @@
-"""Building an index's segments on every core, and committing them.
+"""Building an index's segments on every core.
 
-Worker processes each build segments from the batches of articles they take from one
-queue (indexer/bulk.py); the build process reads the sources and feeds them. Workers die
-with the build process even when it is killed with SIGKILL (Linux's parent-death signal),
-and a failed or cancelled build stops them.
+Worker processes each build segments (indexer/whoosh_adapter/segments.py) from the batches
+of articles they take from one queue; the build process reads the sources and feeds them,
+then adds the segments to the index. Workers die with the build process even when it is
+killed with SIGKILL (Linux's parent-death signal), and a failed or cancelled build stops
+them.
 """
 
 from __future__ import annotations
@@ -15,25 +16,15 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, clean_files
-
-from indexer.bulk import SegmentBuilder
+from indexer.errors import WorkerError
 from indexer.sources import Article
-from indexer.store import BuildError
+from indexer.whoosh_adapter import segment_builder
 
 _PR_SET_PDEATHSIG = 1
 BATCH_SIZE = 100  # articles handed to a worker at a time
 _POLL_SECONDS = 1.0
-
-
-def codec() -> W3Codec:
-    """Whoosh's codec with zlib's fastest level on posting blocks: as small as its default
-    level 3 on Arabic news, and quicker to write (no compression: ~10% quicker, 40% larger)."""
-    return W3Codec(compression=1)
 
 
 def die_with_parent() -> None:
@@ -45,24 +36,16 @@ def die_with_parent() -> None:
             pass
 
 
-class WorkerError(BuildError):
-    """A worker process failed or died; the live index was left as it was."""
-
-
 class SegmentWorkers:
-    """Worker processes that build segments of ``ix`` from the articles given to ``add``."""
+    """Worker processes that build segments in the generation at ``folder`` from the
+    articles given to ``add``."""
 
-    def __init__(
-        self, ix: whoosh_index.Index, processes: int, memory_mb: int, include_titles: bool
-    ) -> None:
+    def __init__(self, folder: Path, processes: int, memory_mb: int, include_titles: bool) -> None:
         self._batch: list[tuple[Article, int]] = []
         context = multiprocessing.get_context("fork")  # workers inherit the analysis settings
         self._jobs = context.Queue(maxsize=2 * processes)
         self._results = context.Queue()
-        arguments = (
-            ix.storage.folder, ix.indexname, ix.schema, memory_mb / processes, include_titles,
-            self._jobs, self._results,
-        )  # fmt: skip
+        arguments = (folder, memory_mb / processes, include_titles, self._jobs, self._results)
         self._workers = [
             context.Process(target=_work, args=arguments, daemon=True) for _ in range(processes)
         ]
@@ -136,14 +119,11 @@ class SegmentWorkers:
         )
 
 
-def _work(folder, indexname, schema, memory_mb, include_titles, jobs, results) -> None:
+def _work(folder, memory_mb, include_titles, jobs, results) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build process decides
     try:
-        builder = SegmentBuilder(
-            FileStorage(folder), indexname, schema, codec(), memory_mb,
-            include_titles=include_titles,
-        )  # fmt: skip
+        builder = segment_builder(folder, memory_mb, include_titles)
         while (batch := jobs.get()) is not None:
             for article, seq in batch:
                 builder.add(article, seq)
@@ -155,10 +135,8 @@ def _work(folder, indexname, schema, memory_mb, include_titles, jobs, results) -
 class InProcessWorkers:
     """SegmentWorkers' interface on one SegmentBuilder in this process."""
 
-    def __init__(self, ix: whoosh_index.Index, memory_mb: int, include_titles: bool) -> None:
-        self._builder = SegmentBuilder(
-            ix.storage, ix.indexname, ix.schema, codec(), memory_mb, include_titles=include_titles
-        )
+    def __init__(self, folder: Path, memory_mb: int, include_titles: bool) -> None:
+        self._builder = segment_builder(folder, memory_mb, include_titles)
 
     def add(self, article: Article, seq: int) -> None:
         self._builder.add(article, seq)
@@ -172,29 +150,15 @@ class InProcessWorkers:
 
 @contextmanager
 def segment_workers(
-    ix: whoosh_index.Index, processes: int, memory_mb: int, include_titles: bool
+    folder: Path, processes: int, memory_mb: int, include_titles: bool
 ) -> Iterator[SegmentWorkers | InProcessWorkers]:
     """Workers for a build on ``processes`` processes (1: in this process), stopped on error."""
     if processes > 1:
-        workers = SegmentWorkers(ix, processes, memory_mb, include_titles)
+        workers = SegmentWorkers(folder, processes, memory_mb, include_titles)
     else:
-        workers = InProcessWorkers(ix, memory_mb, include_titles)
+        workers = InProcessWorkers(folder, memory_mb, include_titles)
     try:
         yield workers
     except BaseException:
         workers.cancel()
         raise
-
-
-def commit_segments(ix: whoosh_index.Index, segments: list) -> None:
-    """Add segments written outside a Whoosh writer to the index, in one new TOC."""
-    lock = ix.lock("WRITELOCK")
-    if not lock.acquire(blocking=False):
-        raise whoosh_index.LockError(f"the index in {ix.storage.folder} is being written")
-    try:
-        toc = ix._read_toc()
-        generation = toc.generation + 1
-        TOC(ix.schema, [*toc.segments, *segments], generation).write(ix.storage, ix.indexname)
-        clean_files(ix.storage, ix.indexname, generation, [*toc.segments, *segments])
-    finally:
-        lock.release()

@@ -1,36 +1,18 @@
-"""The Whoosh schema of a naba index and its version."""
+"""The fields of a naba index and its version (indexer/whoosh_adapter/schema.py makes them a
+Whoosh schema)."""
 
 from __future__ import annotations
 
-from whoosh.fields import ID, STORED, TEXT, Schema
-
-from indexer.analysis import arabic_analyzer, exact_analyzer
 from indexer.sources import Article
 
 # Words of the body indexed again as its lead: news puts what matters first.
 LEAD_WORDS = 50
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # The text fields indexed with word positions (phrases and alias names are found in them).
 POSITIONAL_FIELDS = frozenset({"title", "body"})
-
-
-def build_schema() -> Schema:
-    """Fields of an article: searchable title and body, the rest stored for display."""
-    analyzer = arabic_analyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        body=TEXT(analyzer=analyzer, stored=True),
-        lead=TEXT(analyzer=analyzer, phrase=False),  # the opening words of the body
-        exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # title and body, unstemmed
-        date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
-        source=ID(stored=True, sortable=True),
-        category=ID(stored=True),
-        url=STORED(),
-        author=STORED(),
-        seq=STORED(),  # order of arrival in the build: the last duplicate wins
-    )
+# The searchable text fields, each with posting arrays in every segment.
+TEXT_FIELDS = ("title", "body", "lead", "exact")
 
 
 def article_fields(article: Article, include_titles: bool) -> dict[str, str]:

@@ -21,18 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from indexer.analysis import analysis_fingerprint
+from indexer.errors import IndexBusyError, rebuild_hint
+from indexer.schema import SCHEMA_VERSION
+
 CURRENT = "CURRENT"
 META = "naba.json"
 LOCK = ".write.lock"
 GENERATION_PREFIX = "gen-"
-
-
-class BuildError(RuntimeError):
-    """The change produced nothing usable; the live index was left as it was."""
-
-
-class IndexBusyError(RuntimeError):
-    """Another process is writing to the same index."""
 
 
 def current_generation(index_dir: Path) -> Path | None:
@@ -52,6 +48,32 @@ def read_meta(generation: Path) -> dict:
         return json.loads((generation / META).read_text("utf-8"))
     except (OSError, ValueError):
         return {}
+
+
+def compatibility() -> dict:
+    """What a generation's naba.json must say for this naba to read it."""
+    return {"schema_version": SCHEMA_VERSION, "analysis": analysis_fingerprint()}
+
+
+def check_compatible(index_dir: Path, generation: Path) -> tuple[str, str] | None:
+    """Why this naba cannot read or change the generation (in English and Arabic), or None."""
+    meta = read_meta(generation)
+    english, arabic = rebuild_hint(index_dir)
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        return (
+            f"the index at {index_dir} was built by another version of naba (schema "
+            f"{version}, this naba reads {SCHEMA_VERSION}) — {english}",
+            f"الفهرس في {index_dir} بنته نسخة أخرى من نبأ — {arabic}",
+        )
+    if meta.get("analysis") != analysis_fingerprint():
+        return (
+            f"the index at {index_dir} was analyzed with other stemming or stopword settings "
+            f"than this naba uses — {english}",
+            f"الفهرس في {index_dir} حُلّل بإعدادات تجذيع أو كلمات شائعة غير إعدادات نبأ هذه "
+            f"— {arabic}",
+        )
+    return None
 
 
 def new_generation(index_dir: Path) -> Path:

@@ -1,4 +1,4 @@
-"""Writing articles into a Whoosh index as new segments, one id, one article."""
+"""Writing articles into an index as new segments, one id, one article."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-
-from indexer.parallel import commit_segments, segment_workers
+from indexer.parallel import segment_workers
 from indexer.sources import Problem, read_sources
+from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
 # For the arrays of all worker processes together: each writes a segment when its share
@@ -44,7 +43,7 @@ class BuildReport:
 
 
 def write_articles(
-    ix: whoosh_index.Index,
+    index: WhooshIndex,
     sources: Iterable[Path],
     report: BuildReport,
     *,
@@ -63,9 +62,9 @@ def write_articles(
     seen: Counter[str] = Counter()
     replaced: list[int] = []  # docnums of the articles replaced
     seq = first_seq
-    existing = ix.searcher() if replace else None
+    existing = index.reader() if replace else None
     try:
-        with segment_workers(ix, processes, WRITER_MEMORY_MB, include_titles) as workers:
+        with segment_workers(index.folder, processes, WRITER_MEMORY_MB, include_titles) as workers:
             for item in read_sources(sources):
                 if isinstance(item, Problem):
                     report.problems.append(item)
@@ -80,9 +79,7 @@ def write_articles(
                         )  # fmt: skip
                     )
                 elif existing is not None:
-                    docnum = existing.document_number(id=item.id)
-                    if docnum is not None:
-                        replaced.append(docnum)
+                    replaced += existing.document_numbers(item.id)
                 seen[item.id] += 1
                 workers.add(item, seq)
                 seq += 1
@@ -93,34 +90,27 @@ def write_articles(
     finally:
         if existing is not None:
             existing.close()
-    commit_segments(ix, segments)  # after the index's own segments: their docnums stay
+    index.add_segments(segments)  # after the index's own segments: their docnums stay
     duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
     if replaced or duplicated:
-        report.duplicates = _delete_older_copies(ix, replaced, duplicated)
+        report.duplicates = _delete_older_copies(index, replaced, duplicated)
         report.replaced = len(replaced)
         report.indexed -= report.duplicates
     return seq
 
 
-def _delete_older_copies(ix: whoosh_index.Index, replaced: list[int], duplicated: list[str]) -> int:
+def _delete_older_copies(index: WhooshIndex, replaced: list[int], duplicated: list[str]) -> int:
     """Delete the replaced documents, and every copy of a duplicated id but the last one
     written; returns how many duplicates were deleted."""
-    deleted = 0
-    writer = ix.writer(compound=False)
+    older: list[int] = []
+    gone = set(replaced)
+    reader = index.reader()
     try:
-        for docnum in replaced:
-            writer.delete_document(docnum)
-        gone = set(replaced)
-        with ix.searcher() as searcher:
-            for doc_id in duplicated:
-                docnums = [n for n in searcher.document_numbers(id=doc_id) if n not in gone]
-                newest = max(docnums, key=lambda docnum: searcher.stored_fields(docnum)["seq"])
-                for docnum in docnums:
-                    if docnum != newest:
-                        writer.delete_document(docnum)
-                        deleted += 1
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(merge=False)
-    return deleted
+        for doc_id in duplicated:
+            docnums = [n for n in reader.document_numbers(doc_id) if n not in gone]
+            newest = max(docnums, key=lambda docnum: reader.stored_fields(docnum)["seq"])
+            older += [docnum for docnum in docnums if docnum != newest]
+    finally:
+        reader.close()
+    index.delete([*replaced, *older])
+    return len(older)

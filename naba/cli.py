@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import json
 import os
-import re
 import sys
 import time
 from collections import Counter
@@ -22,11 +20,10 @@ from indexer import (
     update_index,
 )
 from naba.config import Config, ConfigError, load_config, searcher_options
-from search import Searcher, SearchError
+from search import Marked, Searcher, SearchError
+from search.evaluation import RUN_DEPTH
 
 MAX_LISTED_PROBLEMS = 20
-RUN_DEPTH = 100
-_MARK = re.compile(r"<mark>(.*?)</mark>")
 
 index_option = click.option(
     "--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default: config)."
@@ -295,17 +292,19 @@ def _print_results(results) -> None:
         meta = " · ".join(part for part in (hit.date, hit.source, hit.id) if part)
         click.echo()
         some = "" if hit.complete else "  (some of the words)"
-        click.echo(f"{rank}. {_terminal(hit.title_html) or hit.id}{some}")
+        click.echo(f"{rank}. {_terminal(hit.title_marked) or hit.id}{some}")
         click.echo(f"   {meta}  [{hit.score:.2f}]")
-        click.echo(f"   {_terminal(hit.snippet_html)}")
+        click.echo(f"   {_terminal(hit.snippet)}")
         if hit.url:
             click.echo(f"   {hit.url}")
 
 
-def _terminal(fragment: str) -> str:
-    """Highlighted HTML as terminal text: <mark> becomes bold (plain when not a terminal)."""
-    styled = _MARK.sub(lambda m: click.style(m.group(1), bold=True, fg="yellow"), fragment)
-    return html.unescape(styled)
+def _terminal(marked: Marked) -> str:
+    """Text with its matches in bold (plain when not a terminal)."""
+    return "".join(
+        click.style(piece, bold=True, fg="yellow") if matched else piece
+        for piece, matched in marked.pieces()
+    )
 
 
 def _write_run(searcher: Searcher, queries: Path, run_file: Path) -> None:

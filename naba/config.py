@@ -14,11 +14,15 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from indexer.errors import NabaError
+from search.scoring import Ranking
+
 CONFIG_ENV = "NABA_CONFIG"
 DEFAULT_CONFIG_FILE = "config.toml"
+_RANKING = Ranking()  # the ranking settings start from its defaults
 
 
-class ConfigError(ValueError):
+class ConfigError(NabaError):
     """A setting has a value naba cannot use."""
 
 
@@ -44,22 +48,31 @@ class Config:
         0, "Processes analyzing articles in a full build (0: one per core)."
     )
     per_page: int = _setting(10, "Results on one page of the web UI and of `naba search`.")
-    title_boost: float = _setting(1.0, "How much more a word in the title counts than in the body.")
+    title_boost: float = _setting(
+        _RANKING.title_boost, "How much more a word in the title counts than in the body."
+    )
     snippet_chars: int = _setting(240, "Length of the highlighted passage shown for each result.")
     match: str = _setting(
         "all",
         "What a search counts: articles with every word of the query (all) or any (any).",
     )
-    bm25_k1: float = _setting(0.9, "BM25 term-frequency saturation (higher: repeats count more).")
-    bm25_b: float = _setting(0.75, "BM25 length normalization (0: none, 1: full).")
-    lead_boost: float = _setting(0.15, "Extra weight for words in the opening words of an article.")
+    bm25_k1: float = _setting(
+        _RANKING.bm25_k1, "BM25 term-frequency saturation (higher: repeats count more)."
+    )
+    bm25_b: float = _setting(_RANKING.bm25_b, "BM25 length normalization (0: none, 1: full).")
+    lead_boost: float = _setting(
+        _RANKING.lead_boost, "Extra weight for words in the opening words of an article."
+    )
     exact_boost: float = _setting(
-        0.3, "Extra weight for articles using the query's own word forms."
+        _RANKING.exact_boost, "Extra weight for articles using the query's own word forms."
     )
     proximity_boost: float = _setting(
-        0.0, "Extra weight when neighbouring query words stand close together (0: off)."
+        _RANKING.proximity_boost,
+        "Extra weight when neighbouring query words stand close together (0: off).",
     )
-    proximity_slop: int = _setting(3, "How many words apart counts as close for proximity.")
+    proximity_slop: int = _setting(
+        _RANKING.proximity_slop, "How many words apart counts as close for proximity."
+    )
     aliases_file: str = _setting(
         "", "File of names that mean the same actor (empty: naba's own list).", path=True
     )
@@ -146,23 +159,12 @@ def _boolean(value: Any) -> bool:
     raise ValueError("expected true or false")
 
 
-# Settings that tune ranking and display: passed to search.Searcher as keyword arguments.
-SEARCHER_SETTINGS = (
-    "aliases_file",
-    "variants_file",
-    "alias_weight",
-    "title_boost",
-    "snippet_chars",
-    "match",
-    "bm25_k1",
-    "bm25_b",
-    "proximity_boost",
-    "proximity_slop",
-    "lead_boost",
-    "exact_boost",
-)
+# Settings passed to search.Searcher as keyword arguments, beside the ranking ones.
+SEARCHER_SETTINGS = ("aliases_file", "variants_file", "alias_weight", "snippet_chars", "match")
+RANKING_SETTINGS = tuple(field.name for field in fields(Ranking))
 
 
 def searcher_options(config: Config) -> dict[str, Any]:
     """Keyword arguments for search.Searcher taken from the settings."""
-    return {name: getattr(config, name) for name in SEARCHER_SETTINGS}
+    ranking = Ranking(**{name: getattr(config, name) for name in RANKING_SETTINGS})
+    return {name: getattr(config, name) for name in SEARCHER_SETTINGS} | {"ranking": ranking}

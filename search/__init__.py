@@ -1,7 +1,14 @@
 """Searching a naba index from Python: ``from search import Searcher``."""
 
-from search.errors import DocumentNotFoundError, IndexUnavailableError, QueryError, SearchError
-from search.results import Document, Export, Hit, SearchResults, SourceCount
+from search.errors import (
+    DocumentNotFoundError,
+    IndexUnavailableError,
+    NabaError,
+    QueryError,
+    SearchError,
+)
+from search.results import Document, Export, Hit, Marked, SearchResults, SourceCount
+from search.scoring import Ranking
 from search.searcher import Searcher
 
 __all__ = [
@@ -10,7 +17,10 @@ __all__ = [
     "Export",
     "Hit",
     "IndexUnavailableError",
+    "Marked",
+    "NabaError",
     "QueryError",
+    "Ranking",
     "SearchError",
     "SearchResults",
     "SourceCount",

@@ -1,4 +1,4 @@
-"""Each article's date and source as arrays: filters, facets and date order without Whoosh."""
+"""Each article's date and source as arrays: filters, facets and date order."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import date
 
 import numpy as np
 
+from indexer.reader import IndexReader
 from search.facets import TimeSeries, series_from_days
 
 UNDATED = 0  # day number of an article with no date
@@ -14,13 +15,13 @@ UNDATED = 0  # day number of an article with no date
 class Columns:
     """The date (as a day number) and source (as a code) of every document number."""
 
-    def __init__(self, reader) -> None:
+    def __init__(self, reader: IndexReader) -> None:
         ordinals: dict[str, int] = {}
-        dates = _column(reader, "date")
+        dates = reader.column("date")
         for text in set(dates):
             ordinals[text] = _ordinal(text)
         self.days = np.array([ordinals[text] for text in dates], dtype=np.int32)
-        sources = _column(reader, "source")
+        sources = reader.column("source")
         self.source_names = sorted(set(sources) - {""})
         codes = {name: code for code, name in enumerate(self.source_names, start=1)}
         self.source_codes = np.array([codes.get(name, 0) for name in sources], dtype=np.int32)
@@ -75,14 +76,3 @@ def _ordinal(text: str) -> int:
         return date.fromisoformat(text[:10]).toordinal()
     except ValueError:
         return UNDATED
-
-
-def _column(reader, field: str) -> list[str]:
-    """A sortable field's value for every document number, segment by segment.
-
-    (Whoosh's multi-segment column reader does not iterate past its first segment.)
-    """
-    values: list[str] = []
-    for leaf, _offset in reader.leaf_readers():
-        values.extend(leaf.column_reader(field))
-    return values

@@ -1,64 +1,31 @@
-"""Scoring whole posting lists at once with numpy, over Whoosh's own index files.
+"""Scoring whole posting lists at once with numpy, over naba's posting arrays.
 
-Whoosh evaluates a query one posting at a time in Python, which costs ~1 µs per posting per
+A query engine that walks postings one at a time in Python costs ~1 µs per posting per
 query node: a two-word query on common words touches hundreds of thousands. This module
-reads each term's postings block by block into arrays (cached per index generation) and
-evaluates naba's query plan (search/plan.py) with vector arithmetic, giving the scores
-Whoosh's BM25F would give a Term, Phrase, Or, And, AndMaybe or AndNot (the tests check them
-against Whoosh) for every matching article at once; a Concept scores as one term made of
-its names. Phrases are matched from the position arrays, then scored as their words.
-
-It reads private parts of Whoosh 2.7.4's posting reader (pinned in pyproject.toml).
+reads each term's postings from the arrays of every segment (indexer/reader.py; cached per
+index generation) and evaluates naba's query plan (search/plan.py) with vector arithmetic,
+giving the scores Whoosh's BM25F would give a Term, Phrase, Or, And, AndMaybe or AndNot (the
+tests check them against Whoosh) for every matching article at once; a Concept scores as one
+term made of its names. Phrases are matched from the position arrays, then scored as their
+words.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.codec.whoosh3 import W3LeafMatcher, _lenfield
-from whoosh.columns import NumericColumn
-from whoosh.reading import TermNotFound
-from whoosh.searching import Searcher as WhooshSearcher
-from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import PostingArrays
+from indexer.reader import IndexReader, SegmentReader
 from indexer.schema import POSITIONAL_FIELDS
 from search import plan
+from search.recent import Recent
 from search.scoring import lucene_idf
 
 POSTINGS_CACHE_BYTES = 256 * 1024 * 1024  # per index generation
 PHRASE_CACHE_ENTRIES = 2048
-_LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
-_LENGTHS_COLUMN = NumericColumn("B")
-
-
 _MISSING = object()
-
-
-class _Recent:
-    """A bounded map of recent results, the least recently used dropped; thread-safe."""
-
-    def __init__(self, entries: int) -> None:
-        self._items: OrderedDict = OrderedDict()
-        self._entries = entries
-        self._lock = threading.Lock()
-
-    def get(self, key, default=None):
-        with self._lock:
-            if key not in self._items:
-                return default
-            self._items.move_to_end(key)
-            return self._items[key]
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self._entries:
-                self._items.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -74,198 +41,119 @@ class Postings:
 
 
 class IndexArrays:
-    """Per-generation arrays: which documents are live, field lengths, cached postings."""
+    """What scoring reads from one generation, with its caches: which documents are live,
+    field lengths, postings, phrase and concept occurrences."""
 
-    def __init__(self, searcher: WhooshSearcher) -> None:
-        self._searcher = searcher
-        reader = searcher.reader()
-        self.size = reader.doc_count_all()
-        self.documents = reader.doc_count()  # live ones
-        self.live = np.ones(self.size, dtype=bool)
-        self._leaves = list(reader.leaf_readers())
-        for leaf, offset in self._leaves:
-            deleted = list(leaf._perdoc.deleted_docs())
-            if deleted:
-                self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
-        self._lengths: dict[str, np.ndarray] = {}
-        self._postings: OrderedDict[tuple[str, str], Postings] = OrderedDict()
-        self._phrases = _Recent(PHRASE_CACHE_ENTRIES)
-        self._concepts = _Recent(PHRASE_CACHE_ENTRIES)
-        self._cached_bytes = 0
-        self._arrays: dict[tuple[int, str], PostingArrays | None] = {}
-        self._lock = threading.Lock()  # the caches
-        self._reading = threading.Lock()  # the shared reader's files (seek, then read)
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self.size = reader.size
+        self.documents = reader.documents  # live ones
+        self.live = reader.live
+        self._postings = Recent(POSTINGS_CACHE_BYTES, size=lambda found: found.nbytes)
+        self._phrases = Recent(PHRASE_CACHE_ENTRIES)
+        self._concepts = Recent(PHRASE_CACHE_ENTRIES)
 
     def lengths(self, field: str) -> np.ndarray:
-        """Each document's length in ``field`` as Whoosh stores it (one byte, quantized)."""
-        found = self._lengths.get(field)
-        if found is None:
-            with self._reading:
-                found = self._read_lengths(field)
-            with self._lock:
-                self._lengths[field] = found
-        return found
-
-    def _read_lengths(self, field: str) -> np.ndarray:
-        parts = []
-        for leaf, _offset in self._leaves:
-            column = leaf._perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
-            count = leaf.doc_count_all()
-            if column is None:
-                parts.append(np.ones(count))
-                continue
-            raw = np.fromiter((column[i] for i in range(count)), dtype=np.uint8, count=count)
-            lengths = _LENGTH_TABLE[raw]
-            lengths[raw == 0] = 1.0
-            parts.append(lengths)
-        return np.concatenate(parts) if parts else np.ones(0)
+        """Each document's length in ``field`` as the scores use it."""
+        return self.reader.lengths(field)
 
     def average_length(self, field: str) -> float:
-        """The mean length of ``field`` over the live documents, as Whoosh computes it."""
-        return self._searcher.avg_field_length(field) or 1
+        """The mean length of ``field``, as Whoosh's BM25F computes it."""
+        return self.reader.average_length(field)
 
     def postings(self, field: str, term: str) -> Postings:
         """The postings of ``term`` in ``field`` across every segment (deleted ones included)."""
         key = (field, term)
-        with self._lock:
-            found = self._postings.get(key)
-            if found is not None:
-                self._postings.move_to_end(key)
-                return found
-        with self._reading:
+        found = self._postings.get(key)
+        if found is None:
             found = self._read(field, term)
-        with self._lock:
-            self._postings[key] = found
-            self._cached_bytes += found.nbytes
-            while self._cached_bytes > POSTINGS_CACHE_BYTES and len(self._postings) > 1:
-                _, dropped = self._postings.popitem(last=False)
-                self._cached_bytes -= dropped.nbytes
+            self._postings.put(key, found)
         return found
 
     def document_frequency(self, field: str, term: str) -> int:
         """How many documents (deleted ones included, as Whoosh counts) contain ``term``."""
-        with self._lock:
-            found = self._postings.get((field, term))
+        found = self._postings.get((field, term))
         if found is not None:
             return len(found.docs)
         total = 0
-        with self._reading:
-            for leaf, _offset in self._leaves:
-                info = _term_info(leaf, field, term)
-                total += info.doc_frequency() if info is not None else 0
+        for segment in self.reader.segments:
+            rows = segment.rows(field, term)
+            total += rows[1] - rows[0] if rows else 0
         return total
 
     def _read(self, field: str, term: str) -> Postings:
         docs, freqs = [], []
-        for number, (leaf, offset) in enumerate(self._leaves):
-            info = _term_info(leaf, field, term)
-            if info is None:
+        for segment in self.reader.segments:
+            rows = segment.rows(field, term)
+            if rows is None:
                 continue
-            found = None
-            arrays = self._posting_arrays(number, leaf, field)
-            if arrays is not None and info._offset is not None:
-                found = arrays.postings(info._offset)
-            if found is not None:
-                leaf_docs, leaf_freqs = found
-                docs.append(leaf_docs.astype(np.int64) + offset)
-                freqs.append(leaf_freqs.astype(np.float64))
-                continue
-            tbytes = leaf._text_to_bytes(field, term)
-            matcher = leaf._terms.matcher(field, tbytes, leaf.schema[field].format)
-            leaf_docs, leaf_freqs = _read_postings(matcher)
-            docs.append(leaf_docs + offset)
-            freqs.append(leaf_freqs)
+            arrays = segment.arrays(field)
+            docs.append(arrays.docs[rows[0] : rows[1]].astype(np.int64) + segment.offset)
+            freqs.append(arrays.freqs[rows[0] : rows[1]].astype(np.float64))
         return Postings(
             np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
             np.concatenate(freqs) if freqs else np.zeros(0),
         )
 
-    def _posting_arrays(self, number: int, leaf, field: str) -> PostingArrays | None:
-        """The posting arrays naba's builder wrote beside a segment (None for others)."""
-        key = (number, field)
-        if key not in self._arrays:
-            self._arrays[key] = PostingArrays.open(
-                leaf._storage.folder, leaf.segment().segment_id(), field
-            )
-        return self._arrays[key]
-
     def phrase_matches(self, phrase: plan.Phrase) -> tuple[np.ndarray, np.ndarray]:
-        """The documents where the phrase's words stand one after the other, ascending, and
-        how often it occurs in each (cached: alias names recur): from the posting arrays,
-        or by Whoosh where there are none (where it counts one occurrence per document)."""
+        """The documents where the phrase's words stand within ``slop`` positions of each
+        other, in order, ascending, and how often it occurs in each (cached: alias names
+        recur)."""
         key = (phrase.field, phrase.words, phrase.slop)
         found = self._phrases.get(key, _MISSING)
-        if found is not _MISSING:
-            return found
-        found = None
-        if phrase.slop == 1:
-            with self._reading:
-                found = self._phrase_from_arrays(phrase.field, phrase.words)
-        if found is None:
-            query = wq.Phrase(phrase.field, list(phrase.words), slop=phrase.slop)
-            docs = np.unique(np.fromiter(self._searcher.docs_for_query(query), dtype=np.int64))
-            found = docs, np.ones(len(docs))
-        self._phrases.put(key, found)
+        if found is _MISSING:
+            found = self._occurrences(phrase.field, ((phrase.words, 1.0),), phrase.slop)
+            self._phrases.put(key, found)
         return found
 
-    def concept_matches(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
+    def concept_matches(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray]:
         """The documents with any of the concept's names, ascending, and how often the
         concept occurs in each, its names' occurrences weighted and overlapping ones
-        counted once (cached); None where a segment has no position arrays."""
+        counted once (cached)."""
         key = (concept.field, concept.names)
         found = self._concepts.get(key, _MISSING)
         if found is _MISSING:
-            with self._reading:
-                found = self._concept_from_arrays(concept)
+            names = tuple((name.words, name.weight) for name in concept.names)
+            found = self._occurrences(concept.field, names, 1)
             self._concepts.put(key, found)
         return found
 
-    def _concept_from_arrays(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray] | None:
-        """(documents, weighted occurrences) of the concept's names, segment by segment; None
-        when a segment has no position arrays."""
+    def _occurrences(
+        self, field: str, names: tuple[tuple[tuple[str, ...], float], ...], slop: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, weighted occurrences) of the names (words, weight), segment by
+        segment, from the position arrays."""
         docs, counts = [], []
-        for number, (leaf, offset) in enumerate(self._leaves):
-            arrays = self._posting_arrays(number, leaf, concept.field)
-            if arrays is None or arrays.positions is None:
-                return None
+        for segment in self.reader.segments:
+            arrays = segment.arrays(field)
+            if arrays is None:
+                continue
             starts, ends, weights = [], [], []
-            for name in concept.names:
-                rows = _rows(leaf, arrays, concept.field, name.words)
-                if rows is None:
-                    return None
+            for words, weight in names:
+                rows = _rows(segment, field, words)
                 if rows:
-                    found = _phrase_starts(arrays, rows)
+                    found = _phrase_starts(arrays, rows, slop)
                     starts.append(found)
-                    ends.append(found + len(name.words))
-                    weights.append(np.full(len(found), name.weight))
+                    ends.append(found + len(words))
+                    weights.append(np.full(len(found), weight))
             if starts:
                 leaf_docs, leaf_counts = _merged_occurrences(
                     np.concatenate(starts), np.concatenate(ends), np.concatenate(weights)
                 )
-                docs.append(leaf_docs + offset)
+                docs.append(leaf_docs + segment.offset)
                 counts.append(leaf_counts)
         if not docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(docs), np.concatenate(counts)
 
-    def _phrase_from_arrays(
-        self, field: str, words: tuple[str, ...]
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        """(documents, occurrences) of word i of the phrase at position p + i: a concept of
-        one name. None when a segment has no position arrays."""
-        return self._concept_from_arrays(plan.Concept(field, (plan.Name(words),)))
 
-
-def _rows(leaf, arrays: PostingArrays, field: str, words: tuple[str, ...]):
-    """The posting rows of ``words`` in one segment: [] when one of them is not there, None
-    when the segment's arrays cannot tell (no term offset or rows)."""
+def _rows(segment: SegmentReader, field: str, words: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The posting rows of ``words`` in one segment ([] when one of them is not there)."""
     rows = []
     for word in words:
-        info = _term_info(leaf, field, word)
-        if info is None:
+        found = segment.rows(field, word)
+        if found is None:
             return []
-        if info._offset is None or (found := arrays.rows(info._offset)) is None:
-            return None
         rows.append(found)
     return rows
 
@@ -288,17 +176,10 @@ def _merged_occurrences(
     return docs, np.bincount(inverse, weights=heaviest)
 
 
-def _term_info(leaf, field: str, term: str):
-    """A segment's Whoosh term info for ``term`` in ``field``, or None when it has none."""
-    try:
-        return leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
-    except (TermNotFound, KeyError):
-        return None
-
-
-def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.ndarray:
-    """Where the words with these posting rows follow each other, in order: one key
-    (document << 32) + position of the first word per occurrence, ascending."""
+def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]], slop: int) -> np.ndarray:
+    """Where the words with these posting rows follow each other in order, each within
+    ``slop`` positions of the one before (1: right after it): one key (document << 32) +
+    position per occurrence, ascending — of the first word, or with a slop of the last."""
     nothing = np.zeros(0, dtype=np.int64)
     docs = None
     for first, last in rows:  # documents with every word
@@ -306,46 +187,26 @@ def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]]) -> np.nda
         docs = word_docs if docs is None else docs[np.isin(docs, word_docs, assume_unique=True)]
     if docs is None or not len(docs):
         return nothing
-    starts = None
+    found = None
     for index, (first, last) in enumerate(rows):
         word_docs = np.asarray(arrays.docs[first:last])
         chosen = first + np.searchsorted(word_docs, docs)  # the rows of those documents
         begin = arrays.position_starts[chosen]
         counts = arrays.position_starts[chosen + 1] - begin
         gather = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-        word_keys = (np.repeat(docs, counts) << 32) + arrays.positions[gather] - index
-        starts = word_keys if starts is None else starts[np.isin(starts, word_keys)]
-        if not len(starts):
+        word_keys = (np.repeat(docs, counts) << 32) + arrays.positions[gather]
+        if found is None:
+            found = np.sort(word_keys)
+        elif slop == 1:
+            found = found[np.isin(found, word_keys - index)]
+        else:  # keep the word's positions 1 to slop after a chain that reached the last word
+            word_keys = np.sort(word_keys)
+            before = np.searchsorted(found, word_keys) - 1
+            distance = word_keys - found[np.maximum(before, 0)]
+            found = word_keys[(before >= 0) & (distance <= slop)]
+        if not len(found):
             return nothing
-    return np.sort(starts)
-
-
-def _read_postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (document, frequency) pairs of one segment's matcher, a block at a time."""
-    if isinstance(matcher, W3LeafMatcher):
-        docs, freqs = [], []
-        while not matcher._atend:
-            if matcher._data is None:
-                matcher._read_data()
-            ids, weights = matcher._data[0], matcher._data[1]
-            block = np.asarray(ids, dtype=np.int64)
-            if not matcher._byteids:
-                block = np.cumsum(block)  # each block's ids are stored as gaps
-            docs.append(block)
-            if weights is None:
-                freqs.append(np.ones(len(block)))
-            elif isinstance(weights, float):
-                freqs.append(np.full(len(block), weights))
-            else:
-                freqs.append(np.asarray(weights, dtype=np.float64))
-            matcher._next_block()
-        return np.concatenate(docs), np.concatenate(freqs)
-    docs, freqs = [], []
-    while matcher.is_active():  # short lists stored inline in the term dictionary
-        docs.append(matcher.id())
-        freqs.append(matcher.weight())
-        matcher.next()
-    return np.asarray(docs, dtype=np.int64), np.asarray(freqs, dtype=np.float64)
+    return found
 
 
 @dataclass
@@ -450,18 +311,17 @@ class Evaluator:
         contain any name."""
         matches = self._empty()
         tf = np.zeros(self.arrays.size)
-        found = self.arrays.concept_matches(node) if node.field in POSITIONAL_FIELDS else None
-        if found is not None:
-            tf[found[0]] = found[1]
-            matches.mask[found[0]] = True
-        for name in node.names if found is None else ():  # no positions: add up the names
-            if len(name.words) == 1:
-                postings = self.arrays.postings(node.field, name.words[0])
-                docs, freqs = postings.docs, postings.freqs
-            else:
-                docs, freqs = self.arrays.phrase_matches(plan.Phrase(node.field, name.words))
-            tf[docs] += freqs * name.weight
+        if node.field in POSITIONAL_FIELDS:
+            docs, counts = self.arrays.concept_matches(node)
+            tf[docs] = counts
             matches.mask[docs] = True
+        else:  # a field without positions: one-word names, their frequencies added up
+            for name in node.names:
+                if len(name.words) > 1:
+                    raise ValueError(f"{node.field} keeps no positions to find {name.words}")
+                postings = self.arrays.postings(node.field, name.words[0])
+                tf[postings.docs] += postings.freqs * name.weight
+                matches.mask[postings.docs] = True
         docs = np.flatnonzero(matches.mask)
         if len(docs):
             # Counted like a term's document frequency: deleted articles included.

@@ -1,26 +1,17 @@
-"""Errors raised by the search package; each message says what to do next."""
+"""Errors raised by the search package (naba's one hierarchy lives in indexer/errors.py)."""
 
-from __future__ import annotations
+from indexer.errors import (
+    DocumentNotFoundError,
+    IndexUnavailableError,
+    NabaError,
+    QueryError,
+    SearchError,
+)
 
-
-class SearchError(Exception):
-    """A search could not be run; the message is meant for the person searching."""
-
-
-class QueryError(SearchError):
-    """The query has nothing to search for, or is beyond the documented limits.
-
-    ``arabic`` says the same for the Arabic page.
-    """
-
-    def __init__(self, message: str, arabic: str = "") -> None:
-        super().__init__(message)
-        self.arabic = arabic or message
-
-
-class IndexUnavailableError(SearchError):
-    """The index is missing, from an older naba, or damaged."""
-
-
-class DocumentNotFoundError(SearchError):
-    """No article in the index has the id asked for."""
+__all__ = [
+    "DocumentNotFoundError",
+    "IndexUnavailableError",
+    "NabaError",
+    "QueryError",
+    "SearchError",
+]

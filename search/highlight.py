@@ -1,4 +1,5 @@
-"""Highlighting: the article's own words wrapped in <mark>, everything else HTML-escaped.
+"""Highlighting: the spans of the article's own words that match the query, in its title,
+its paragraphs and the passage chosen as its snippet.
 
 Words are found with the index's tokenizer and compared through the index's analysis, so
 "التمويل" in an article is marked for the query "تمويل", with its diacritics intact.
@@ -11,26 +12,23 @@ from bisect import bisect_right
 from collections.abc import Collection
 from dataclasses import dataclass
 from functools import lru_cache
-from html import escape
 from itertools import pairwise
 
 from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
-from indexer.normalize import REMOVED_CHARACTER, SIMPLE_TEXT, WORD_PATTERN, spellings_pattern
+from indexer.normalize import (
+    REMOVED_CHARACTER,
+    SIMPLE_TEXT,
+    WORD_PATTERN,
+    spellings_pattern,
+    without_bidi_controls,
+)
+from search.results import Marked
 
 ELLIPSIS = "…"
 # How far a snippet edge may move to reach a word boundary (bounded for text with no spaces).
 MAX_WORD_LENGTH = 40
-
-
-# Bidi embeddings, overrides and isolates can reorder what follows them on the page
-# (the "Trojan Source" trick); they are dropped from displayed text. LRM/RLM are kept.
-_BIDI_CONTROLS = str.maketrans(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
-
-
-def _display(text: str) -> str:
-    """Text made safe to put in HTML: escaped, with bidi controls removed."""
-    return escape(text.translate(_BIDI_CONTROLS))
+_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -124,24 +122,15 @@ def _spellings_pattern(terms: frozenset[str]) -> re.Pattern:
     return re.compile("|".join(map(spellings_pattern, sorted(terms, key=len, reverse=True))))
 
 
-def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> str:
-    """HTML of text[start:end] with the matches inside it wrapped in <mark>."""
-    end = len(text) if end is None else end
-    parts: list[str] = []
-    cursor = start
-    for match in matches:
-        if match.start < start or match.end > end:
-            continue
-        parts.append(_display(text[cursor : match.start]))
-        parts.append(f"<mark>{_display(text[match.start : match.end])}</mark>")
-        cursor = match.end
-    parts.append(_display(text[cursor:end]))
-    return "".join(parts)
+def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> Marked:
+    """text[start:end] as shown, with the spans of the matches inside it."""
+    return _joined(_pieces(text, matches, start, len(text) if end is None else end))
 
 
-def snippet(text: str, matches: list[Match], width: int = 240) -> str:
+def snippet(text: str, matches: list[Match], width: int = 240) -> Marked:
     """The passage of about ``width`` characters holding the most distinct ``matches``
-    (from find_matches), or the start of the text when there are none."""
+    (from find_matches), or the start of the text when there are none; on one line, with
+    an ellipsis where it cuts the text."""
     if not matches:
         start, end = 0, _word_end(text, min(width, len(text)))
     else:
@@ -149,10 +138,48 @@ def snippet(text: str, matches: list[Match], width: int = 240) -> str:
         slack = max(0, width - (matches[last].end - matches[first].start))
         start = _word_start(text, max(0, matches[first].start - slack // 2))
         end = _word_end(text, min(len(text), max(start + width, matches[last].end)))
-    html = mark(text, matches, start, end).strip()
-    prefix = ELLIPSIS + " " if start > 0 else ""
-    suffix = " " + ELLIPSIS if end < len(text) else ""
-    return " ".join(f"{prefix}{html}{suffix}".split())
+    pieces = [
+        (ELLIPSIS + " " if start > 0 else "", False),
+        *_pieces(text, matches, start, end),
+        (" " + ELLIPSIS if end < len(text) else "", False),
+    ]
+    return _joined(pieces, one_line=True)
+
+
+def _pieces(text: str, matches: list[Match], start: int, end: int) -> list[tuple[str, bool]]:
+    """text[start:end] cut at the matches inside it: (piece, matched), in order."""
+    pieces = []
+    cursor = start
+    for match in matches:
+        if match.start < start or match.end > end:
+            continue
+        pieces.append((text[cursor : match.start], False))
+        pieces.append((text[match.start : match.end], True))
+        cursor = match.end
+    pieces.append((text[cursor:end], False))
+    return pieces
+
+
+def _joined(pieces: list[tuple[str, bool]], one_line: bool = False) -> Marked:
+    """The pieces as one shown text without bidi controls (``one_line``: every run of
+    white space one space, none at either end), with the matched pieces' spans."""
+    parts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    length = 0
+    for piece, matched in pieces:
+        piece = without_bidi_controls(piece)
+        if one_line:
+            piece = _SPACES.sub(" ", piece)
+            if piece.startswith(" ") and (not parts or parts[-1].endswith(" ")):
+                piece = piece[1:]
+        if not piece:
+            continue
+        if matched:
+            spans.append((length, length + len(piece)))
+        parts.append(piece)
+        length += len(piece)
+    text = "".join(parts)
+    return Marked(text.rstrip(" ") if one_line else text, tuple(spans))
 
 
 def _best_window(matches: list[Match], width: int) -> tuple[int, int]:

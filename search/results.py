@@ -1,11 +1,41 @@
-"""Search results as plain frozen dataclasses: nothing from Whoosh escapes the search package."""
+"""Search results as plain frozen dataclasses, each match a span of text: the web page
+marks them in HTML, the terminal in its own way, a program reads the offsets."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from html import escape
 
 from search.facets import TimeSeries
 from search.filters import Filters
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Text as shown (bidi controls removed), and where the query matched in it: (start,
+    end) character offsets into ``text``, ascending, never overlapping."""
+
+    text: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def pieces(self) -> list[tuple[str, bool]]:
+        """The text cut at the spans: (piece, matched), in order."""
+        pieces, cursor = [], 0
+        for start, end in self.spans:
+            if start > cursor:
+                pieces.append((self.text[cursor:start], False))
+            pieces.append((self.text[start:end], True))
+            cursor = end
+        if cursor < len(self.text):
+            pieces.append((self.text[cursor:], False))
+        return pieces
+
+    def html(self) -> str:
+        """Escaped HTML whose only markup is <mark> around each match."""
+        return "".join(
+            f"<mark>{escape(piece)}</mark>" if matched else escape(piece)
+            for piece, matched in self.pieces()
+        )
 
 
 @dataclass(frozen=True)
@@ -31,14 +61,28 @@ _INFO_FIELDS = ("id", "title", "date", "source", "url", "category", "author")
 
 @dataclass(frozen=True)
 class Hit(ArticleInfo):
-    """One matching article. ``title_html`` and ``snippet_html`` are escaped HTML whose only
-    markup is <mark> around the article's matched words."""
+    """One matching article: its title and the passage that best shows why it matched,
+    with the matched words' spans."""
 
     score: float
-    title_html: str
-    snippet_html: str
+    title_marked: Marked
+    snippet: Marked  # "" when the search asked for no highlighting
     matched: tuple[str, ...]  # the query words (and alias names) found in this article
     complete: bool = True  # it has every concept of the query (or the search was match=any)
+
+    @property
+    def title_html(self) -> str:
+        """The title as escaped HTML with <mark> around the matches."""
+        return self.title_marked.html()
+
+    @property
+    def snippet_html(self) -> str:
+        """The snippet as escaped HTML with <mark> around the matches."""
+        return self.snippet.html()
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON output: the spans, and the same as HTML."""
+        return asdict(self) | {"title_html": self.title_html, "snippet_html": self.snippet_html}
 
 
 @dataclass(frozen=True)
@@ -91,6 +135,7 @@ class SearchResults:
     def to_dict(self) -> dict:
         """Plain data for JSON output."""
         data = asdict(self)
+        data["hits"] = [hit.to_dict() for hit in self.hits]
         data["pages"] = self.pages
         data["listed"] = self.listed
         return data
@@ -100,14 +145,23 @@ class SearchResults:
 class Document(ArticleInfo):
     """One whole article, with every match of the query marked in its title and paragraphs."""
 
-    title_html: str
-    paragraphs_html: tuple[str, ...]  # escaped HTML whose only markup is <mark>
+    title_marked: Marked
+    paragraphs: tuple[Marked, ...]  # the body's non-blank lines
     matched: tuple[str, ...]
     marks: int  # how many words are marked
 
+    @property
+    def title_html(self) -> str:
+        return self.title_marked.html()
+
+    @property
+    def paragraphs_html(self) -> tuple[str, ...]:
+        return tuple(paragraph.html() for paragraph in self.paragraphs)
+
     def to_dict(self) -> dict:
-        """Plain data for JSON output."""
-        return asdict(self)
+        """Plain data for JSON output: the spans, and the same as HTML."""
+        html = {"title_html": self.title_html, "paragraphs_html": list(self.paragraphs_html)}
+        return asdict(self) | html
 
 
 @dataclass(frozen=True)
@@ -121,4 +175,4 @@ class Export:
 
     def to_dict(self) -> dict:
         """Plain data for JSON output."""
-        return asdict(self)
+        return asdict(self) | {"hits": [hit.to_dict() for hit in self.hits]}

@@ -1,4 +1,4 @@
-"""Ranking: BM25 with the idf that Lucene (and so Elasticsearch) uses.
+"""Ranking: BM25 with the idf that Lucene (and so Elasticsearch) uses, and the settings.
 
 Whoosh's default idf, log(N / (n + 1)) + 1, keeps a floor of 1 under every term, so the
 common words of a long query outweigh its rare, telling ones. Robertson–Spärck Jones idf,
@@ -7,9 +7,8 @@ log(1 + (N - n + 0.5) / (n + 0.5)), falls towards 0 for words that most articles
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import log
-
-from whoosh.scoring import BM25F
 
 
 def lucene_idf(documents: int, containing: int) -> float:
@@ -17,9 +16,15 @@ def lucene_idf(documents: int, containing: int) -> float:
     return log(1 + (documents - containing + 0.5) / (containing + 0.5))
 
 
-class LuceneBM25(BM25F):
-    """Whoosh's BM25F scorer with Robertson–Spärck Jones idf."""
+@dataclass(frozen=True)
+class Ranking:
+    """How articles are scored: the one place the ranking settings and their defaults live
+    (config.toml's settings of the same names start from these)."""
 
-    def idf(self, searcher, fieldname: str, text: str) -> float:
-        parent = searcher.get_parent()
-        return lucene_idf(parent.doc_count(), parent.doc_frequency(fieldname, text))
+    bm25_k1: float = 0.9  # term-frequency saturation (higher: repeats count more)
+    bm25_b: float = 0.75  # length normalization (0: none, 1: full)
+    title_boost: float = 1.0  # a word in the title against one in the body
+    lead_boost: float = 0.15  # extra weight for words among the opening words of the body
+    exact_boost: float = 0.3  # extra weight for the query's own word forms (unstemmed)
+    proximity_boost: float = 0.0  # extra weight for query words near each other
+    proximity_slop: int = 3  # how many words apart counts as near

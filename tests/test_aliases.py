@@ -88,7 +88,7 @@ def test_an_actor_and_its_aliases_are_one_concept_whose_long_names_are_phrases()
 def test_an_alias_is_found_as_a_run_of_indexed_words():
     from indexer import analyze
     from search.highlight import find_matches
-    from search.searcher import _runs
+    from search.presenting import _runs
 
     alias = tuple(analyze("تنظيم الدولة"))
     for text, expected in [

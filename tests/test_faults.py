@@ -152,7 +152,7 @@ def test_a_failing_build_worker_keeps_the_old_index(tmp_path, monkeypatch, how):
     import os
 
     from indexer import BuildError
-    from indexer.bulk import SegmentBuilder
+    from indexer.whoosh_adapter.segments import SegmentBuilder
 
     index = _index(tmp_path)
     before = current_generation(index)
@@ -178,7 +178,7 @@ def test_workers_that_fail_while_articles_are_fed_stop_the_build_and_free_the_lo
     import threading
 
     from indexer import BuildError, update_index
-    from indexer.bulk import SegmentBuilder
+    from indexer.whoosh_adapter.segments import SegmentBuilder
 
     index = _index(tmp_path)
     before = current_generation(index)

@@ -34,12 +34,16 @@ def test_config_toml_documents_every_setting_with_its_default():
 def test_every_searcher_option_is_a_setting_passed_through():
     import inspect
 
-    from naba.config import SEARCHER_SETTINGS
-    from search import Searcher
+    from naba.config import RANKING_SETTINGS, SEARCHER_SETTINGS, searcher_options
+    from search import Ranking, Searcher
 
-    accepted = set(inspect.signature(Searcher).parameters) - {"index_dir"}
-    assert set(SEARCHER_SETTINGS) == accepted
+    accepted = set(inspect.signature(Searcher).parameters) - {"index_dir", "ranking_options"}
+    assert set(SEARCHER_SETTINGS) | {"ranking"} == accepted
     for name in SEARCHER_SETTINGS:
         default = inspect.signature(Searcher).parameters[name].default
         if name not in ("aliases_file", "variants_file"):  # "" and None: the shipped list
             assert getattr(Config(), name) == default, name
+    for name in RANKING_SETTINGS:  # each ranking setting starts from Ranking's default
+        assert getattr(Config(), name) == getattr(Ranking(), name), name
+    changed = Config().with_overrides(title_boost=2.5, bm25_b=0.5)
+    assert searcher_options(changed)["ranking"] == Ranking(title_boost=2.5, bm25_b=0.5)

@@ -91,3 +91,27 @@ def test_update_needs_an_index_and_waits_for_another_writer(tmp_path, index):
         update_index([source], index, lock_timeout=0.2)
     with write_lock(index), pytest.raises(IndexBusyError):
         delete_documents(["a"], index, lock_timeout=0.2)
+
+
+def test_every_segment_keeps_its_posting_arrays_after_build_update_and_delete(tmp_path, index):
+    from indexer.whoosh_adapter import WhooshReader
+
+    def segments() -> list:
+        reader = WhooshReader(current_generation(index))  # refuses a segment without arrays
+        found = [
+            (segment.offset, segment.arrays("body") is not None) for segment in reader.segments
+        ]
+        reader.close()
+        return found
+
+    assert all(has_arrays for _, has_arrays in segments())
+    for number in range(6):
+        more = [{"id": f"u{number}", "title": "هدنة", "body": f"هدنة في الغوطة رقم {number}"}]
+        update_index([write_jsonl(tmp_path / f"u{number}.jsonl", more)], index)
+    before = segments()
+    assert len(before) == 7 and all(has_arrays for _, has_arrays in before)
+    delete_documents(["u2", "a"], index)
+    assert segments() == before  # marked deleted, not merged into a segment without arrays
+    with Searcher(index) as searcher:
+        assert searcher.search("الغوطة").total == 5  # u0…u5 but u2; "a" is gone
+        assert searcher.search('"هدنة في الغوطة"').total == 5

@@ -13,12 +13,10 @@ from dataclasses import dataclass, replace
 
 from werkzeug.datastructures import MultiDict
 
-from search.searcher import MAX_PAGE, MAX_PER_PAGE
+from indexer.normalize import without_bidi_controls
+from search.requests import MAX_PAGE, MAX_PER_PAGE
 
 MAX_SOURCES = 50  # source filters in one request
-# Bidi embeddings, overrides and isolates: they could make a shared link's query display as
-# something else; searching ignores them anyway.
-_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
 @dataclass(frozen=True)
@@ -98,17 +96,11 @@ class SearchArgs:
             params["match"] = args.match
         return params
 
-    def toggled(self, source: str) -> dict:
-        """Link parameters with ``source`` added to or removed from the source filter."""
-        chosen = [name for name in self.sources if name != source]
-        if source not in self.sources:
-            chosen.append(source)
-        return self.url(sources=tuple(chosen), page=1)
-
 
 def _clean(value: str) -> str:
-    """A parameter as the page may echo it: bidi controls dropped, spaces trimmed."""
-    return value.translate(_BIDI_CONTROLS).strip()
+    """A parameter as the page may echo it: bidi controls dropped (they could make a shared
+    link's query display as something else; searching ignores them anyway), spaces trimmed."""
+    return without_bidi_controls(value).strip()
 
 
 def _clamped(value: str | None, default: int, low: int, high: int) -> int:

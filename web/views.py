@@ -13,7 +13,7 @@ import json
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 
 from search import QueryError
-from search.searcher import EXPORT_LIMIT
+from search.requests import EXPORT_LIMIT
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
 from web.params import SearchArgs

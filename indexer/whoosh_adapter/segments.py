@@ -26,9 +26,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from indexer.analysis import exact_term, word_term
 from indexer.arrays import write_posting_arrays
 from indexer.normalize import WORD_PATTERN
-from indexer.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 from indexer.schema import article_fields
 from indexer.sources import Article
+from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
 # Bytes the arrays hold per token and per distinct word: a segment is written when they
 # reach the builder's budget.

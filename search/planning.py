@@ -1,0 +1,103 @@
+"""From a checked request to ranked document numbers: the query plan (strict and relaxed),
+the filters, the counted and partial articles, and the order of a page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from search import plan
+from search.columns import Columns
+from search.engine import Evaluator, IndexArrays, top
+from search.query import ParsedQuery, to_plan
+from search.requests import Request
+from search.results import SourceCount
+from search.scoring import Ranking
+
+# Quotes in a query of up to this many words ask for a phrase; in a longer one (a pasted
+# headline) they mostly mark reported speech, and its words rank better on their own.
+SHORT_QUERY_WORDS = 2
+
+
+@dataclass
+class Selection:
+    """What a request finds, before paging."""
+
+    scores: np.ndarray  # every document's score (0 where it does not match)
+    docs: np.ndarray  # the counted documents after the filters, ascending
+    partial: np.ndarray  # listed after them: documents with only some concepts
+    relaxed: bool  # nothing had every concept, and articles with some are listed
+    sources: tuple[SourceCount, ...]
+
+
+def query_plan(parsed: ParsedQuery, conjunction: bool, ranking: Ranking) -> plan.Node:
+    """The plan that scores a parsed query: every concept required (``conjunction``) or any."""
+    return to_plan(
+        parsed,
+        conjunction=conjunction,
+        literal_phrases=_longest_group(parsed) <= SHORT_QUERY_WORDS,
+        title_boost=ranking.title_boost,
+        proximity_boost=ranking.proximity_boost,
+        proximity_slop=ranking.proximity_slop,
+        exact_boost=ranking.exact_boost,
+        lead_boost=ranking.lead_boost,
+    )
+
+
+def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ranking) -> Selection:
+    """The counted articles (document numbers) after the filters, those listed after
+    them, and the source counts.
+
+    Every article with any concept is scored once (the relaxed plan); with match "all",
+    the strict plan only says which of them have every concept.
+    """
+    parsed = request.parsed
+    evaluator = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b)
+    matches = evaluator.run(query_plan(parsed, False, ranking))
+    every = None
+    if request.match == "all":
+        every = evaluator.run(query_plan(parsed, True, ranking)).mask
+    filters = request.filters
+    some = np.flatnonzero(matches.mask)
+    if filters.date_from or filters.date_to:
+        some = columns.in_dates(some, filters.date_from, filters.date_to)
+    docs = some if every is None else some[every[some]]
+    counts = columns.source_counts(docs)
+    if filters.sources:
+        docs, some = (
+            columns.of_sources(docs, filters.sources),
+            columns.of_sources(some, filters.sources),
+        )
+    partial = some[:0] if every is None else some[~every[some]]
+    return Selection(
+        scores=matches.scores,
+        docs=docs,
+        partial=partial,
+        relaxed=every is not None and not len(docs) and bool(len(partial)),
+        sources=tuple(SourceCount(name, count) for name, count in counts),
+    )
+
+
+def rank(
+    columns: Columns, selection: Selection, sort: str, start: int, stop: int
+) -> list[tuple[int, float, bool]]:
+    """(document number, score, counted) of the hits ranked ``start`` to ``stop``
+    (exclusive): the counted ones, then the partial ones."""
+    ranked: list[tuple[int, float, bool]] = []
+    for docs, counted in ((selection.docs, True), (selection.partial, False)):
+        if stop <= 0:
+            break
+        if sort == "relevance":
+            found = top(selection.scores, docs, max(start, 0), stop)
+        else:
+            ordered = columns.by_date(docs, newest=sort == "newest")
+            found = [(int(d), 0.0) for d in ordered[max(start, 0) : stop]]
+        ranked += [(d, score, counted) for d, score in found]
+        start, stop = start - len(docs), stop - len(docs)
+    return ranked
+
+
+def _longest_group(parsed: ParsedQuery) -> int:
+    """The number of words (or phrases) to find in the longest OR-alternative of the query."""
+    return max(sum(not clause.exclude for clause in group) for group in parsed.groups)
