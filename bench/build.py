@@ -2,6 +2,7 @@
 
     python bench/build.py                      # both corpora of ../shared/corpus (61k articles)
     python bench/build.py --sources a.jsonl.gz # other sources
+    python bench/build.py --engines naba naba@main~3 --name build-change   # before/after
 
 Each engine builds in its own child process, one after the other, so wall time and peak
 resident memory are its own. Writes bench/results/build.md (and .json); the indexes stay in
@@ -29,12 +30,17 @@ from bench.common import (  # noqa: E402
     write_result,
 )
 from bench.engines import ENGINES, build  # noqa: E402
+from bench.revision import build_arguments, environment, is_revision  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sources", nargs="*", type=Path, default=CORPORA)
-    parser.add_argument("--engines", nargs="*", default=list(ENGINES))
+    parser.add_argument(
+        "--engines", nargs="*", default=list(ENGINES),
+        help="engines to compare; naba@REV is naba at that commit (bench/revision.py)",
+    )  # fmt: skip
+    parser.add_argument("--name", default="build", help="results file name (without suffix)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -47,10 +53,15 @@ def main() -> None:
     for engine in args.engines:
         out = WORK / f"build-{engine}"
         shutil.rmtree(out, ignore_errors=True)
-        child = run_child(
-            ["bench/build.py", "--child", engine, "--out", str(out), "--sources",
-             *map(str, args.sources)]
-        )  # fmt: skip
+        if is_revision(engine):
+            child = run_child(
+                build_arguments(engine, out, args.sources), environment(engine)
+            )
+        else:
+            child = run_child(
+                ["bench/build.py", "--child", engine, "--out", str(out), "--sources",
+                 *map(str, args.sources)]
+            )  # fmt: skip
         rows[engine] = {
             "documents": child.output["documents"],
             "seconds": round(child.seconds, 1),
@@ -59,10 +70,10 @@ def main() -> None:
             "index_mb": round(folder_size_mb(out), 1),
         }
         print(engine, rows[engine], flush=True)
-    report(rows, args.sources)
+    report(rows, args.sources, args.name)
 
 
-def report(rows: dict, sources: list[Path]) -> None:
+def report(rows: dict, sources: list[Path], name: str = "build") -> None:
     naba = rows.get("naba")
     lines = [
         "# Index build, side by side",
@@ -82,7 +93,7 @@ def report(rows: dict, sources: list[Path]) -> None:
             f"{row['docs_per_second']:,.0f} | {versus if engine != 'naba' else '—'} | "
             f"{row['peak_rss_mb']:,} MB | {row['index_mb']:,.0f} MB |"
         )
-    write_result("build", "\n".join(lines), {"machine": machine(), "rows": rows})
+    write_result(name, "\n".join(lines), {"machine": machine(), "rows": rows})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Query latency, side by side: naba, Whoosh as shipped and SQLite FTS5 on the same index data.
 
     python bench/queries.py            # after bench/build.py (uses bench/work/build-*)
+    python bench/queries.py --engines naba naba@main~3 --name queries-change  # before/after
 
 Every engine answers the same queries, interleaved (query 1 on each engine, then query 2…)
 so that a noisy moment hits all of them alike. naba runs ``Searcher.search`` as the web page
@@ -29,6 +30,7 @@ from bench.common import (  # noqa: E402
     write_result,
 )
 from bench.engines import ENGINES, RUNNERS  # noqa: E402
+from bench.revision import RevisionRunner, is_revision  # noqa: E402
 
 WARMUP = 50
 LONG_SAMPLE = 400  # of the 1,594 headlines: Whoosh as shipped needs ~0.3 s for each
@@ -41,7 +43,8 @@ def measure(runners: dict, queries: list[str]) -> dict[str, list[float]]:
         for name, run in runners.items():
             started = time.perf_counter()
             run(query)
-            times[name].append((time.perf_counter() - started) * 1000)
+            elapsed = (time.perf_counter() - started) * 1000
+            times[name].append(getattr(run, "elapsed_ms", elapsed))  # a revision's own timing
     return times
 
 
@@ -56,10 +59,19 @@ def summary(times: list[float]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--engines", nargs="*", default=list(ENGINES))
+    parser.add_argument(
+        "--engines", nargs="*", default=list(ENGINES),
+        help="engines to compare; naba@REV is naba at that commit (bench/revision.py)",
+    )  # fmt: skip
+    parser.add_argument("--name", default="queries", help="results file name (without suffix)")
     parser.add_argument("--long", type=int, default=LONG_SAMPLE, help="headline queries to run")
     args = parser.parse_args()
-    runners = {name: RUNNERS[name](WORK / f"build-{name}") for name in args.engines}
+    runners = {
+        name: RevisionRunner(WORK / f"build-{name}", name)
+        if is_revision(name)
+        else RUNNERS[name](WORK / f"build-{name}")
+        for name in args.engines
+    }
     long_queries = read_queries(LONG_QUERIES)
     warmup = long_queries[-WARMUP:]
     sets = {
@@ -74,10 +86,10 @@ def main() -> None:
         print(label, results[label], flush=True)
     for run in runners.values():
         run.close()
-    report(results)
+    report(results, args.name)
 
 
-def report(results: dict) -> None:
+def report(results: dict, out: str = "queries") -> None:
     lines = [
         "# Query latency, side by side",
         "",
@@ -104,7 +116,7 @@ def report(results: dict) -> None:
                 f"| {label} | {name} | {row['p50']} ms | {row['p95']} ms | {row['p99']} ms | "
                 f"{row['mean']} ms | {versus} |"
             )
-    write_result("queries", "\n".join(lines), {"machine": machine(), "results": results})
+    write_result(out, "\n".join(lines), {"machine": machine(), "results": results})
 
 
 if __name__ == "__main__":

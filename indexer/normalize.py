@@ -131,11 +131,3 @@ def spellings_pattern(normal: str) -> str:
         else:
             letters.append("[" + "".join(sorted(map(re.escape, variants))) + "]")
     return "".join(letters)
-
-
-def normalize_text(text: str) -> str:
-    """The full normal form of every word of a text (no stemming), joined by spaces."""
-    words = (
-        fold_teh_marbuta(fold_yeh(normalize_word(m.group()))) for m in WORD_PATTERN.finditer(text)
-    )
-    return " ".join(word for word in words if word)

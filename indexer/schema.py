@@ -13,6 +13,8 @@ SCHEMA_VERSION = 3
 POSITIONAL_FIELDS = frozenset({"title", "body"})
 # The searchable text fields, each with posting arrays in every segment.
 TEXT_FIELDS = ("title", "body", "lead", "exact")
+# The fields kept as columns, one value per document: filters, facets and date order.
+COLUMN_FIELDS = ("date", "source")
 
 
 def article_fields(article: Article, include_titles: bool) -> dict[str, str]:

@@ -12,15 +12,13 @@ from pathlib import Path
 import click
 
 from indexer import (
-    BuildError,
     BuildReport,
-    IndexBusyError,
     build_index,
     delete_documents,
     update_index,
 )
 from naba.config import Config, ConfigError, load_config, searcher_options
-from search import Marked, Searcher, SearchError
+from search import Marked, NabaError, Searcher, SearchError
 from search.evaluation import RUN_DEPTH
 
 MAX_LISTED_PROBLEMS = 20
@@ -103,7 +101,7 @@ def index_command(
                 lock_timeout=config.lock_timeout,
                 processes=config.build_processes,
             )
-    except (BuildError, IndexBusyError) as error:
+    except NabaError as error:  # a build, update or delete that could not be done
         raise click.ClickException(str(error)) from error
     finally:
         if progress:
@@ -123,7 +121,7 @@ def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | N
     config = _config(ctx, index=index_dir)
     try:
         report = delete_documents(ids, config.index, lock_timeout=config.lock_timeout)
-    except (BuildError, IndexBusyError) as error:
+    except NabaError as error:  # a build, update or delete that could not be done
         raise click.ClickException(str(error)) from error
     click.echo(
         f"Deleted {_plural(len(report.deleted), 'article')}; "

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 
 from indexer.reader import IndexReader
+from indexer.sources import parse_date
 from search.facets import TimeSeries, series_from_days
 
 UNDATED = 0  # day number of an article with no date
@@ -72,7 +73,5 @@ class Columns:
 
 
 def _ordinal(text: str) -> int:
-    try:
-        return date.fromisoformat(text[:10]).toordinal()
-    except ValueError:
-        return UNDATED
+    day = parse_date(text)
+    return day.toordinal() if day else UNDATED

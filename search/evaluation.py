@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import build_index
+from indexer.store import check_compatible, current_generation
 from search.errors import QueryError
 from search.searcher import Searcher
 
@@ -119,7 +120,8 @@ def evaluate(
     ``queries`` through Searcher.search and score them against ``qrels``."""
     with tempfile.TemporaryDirectory(prefix="naba-eval-") as scratch:
         target = index_dir or Path(scratch) / "index"
-        if not (target / "CURRENT").exists():
+        live = current_generation(target)
+        if live is None or check_compatible(target, live):  # none yet, or from another naba
             build_index(collection, target, include_titles=include_titles)
         with Searcher(target, **(searcher_options or {})) as searcher:
             run, failed = run_queries(searcher, queries)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -38,19 +38,6 @@ class TimeSeries:
     @property
     def peak(self) -> int:
         return max((bucket.count for bucket in self.buckets), default=0)
-
-
-def time_series(dates: Iterable[str], interval: str = "auto") -> TimeSeries:
-    """Count hits per period from their YYYY-MM-DD dates."""
-    days: Counter[date] = Counter()
-    undated = 0
-    for text, count in Counter(dates).items():  # far fewer distinct dates than hits
-        day = _day(text)
-        if day is None:
-            undated += count
-        else:
-            days[day] += count
-    return series_from_days(days, undated, interval)
 
 
 def series_from_days(days: Mapping[date, int], undated: int, interval: str = "auto") -> TimeSeries:
@@ -99,13 +86,6 @@ def _densest(days: Mapping[date, int], span: int) -> tuple[date, date]:
         if inside > best:
             best, best_range = inside, (ordered[low][0], day)
     return best_range
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        return None
 
 
 def _auto_interval(first: date, last: date) -> str:

@@ -30,8 +30,8 @@ def make_filters(
     A month or year stands for its first day in ``date_from`` and its last in ``date_to``.
     Raises QueryError naming the bad value.
     """
-    start = parse_date(date_from, end=False) if date_from else ""
-    end = parse_date(date_to, end=True) if date_to else ""
+    start = query_date(date_from, end=False) if date_from else ""
+    end = query_date(date_to, end=True) if date_to else ""
     if start and end and start > end:
         raise QueryError(
             f"the date range is empty: {start} is after {end}",
@@ -41,8 +41,10 @@ def make_filters(
     return Filters(chosen, start, end)
 
 
-def parse_date(text: str, *, end: bool) -> str:
-    """A YYYY-MM-DD date from a year, month or day; raises QueryError when it is not one."""
+def query_date(text: str, *, end: bool) -> str:
+    """The YYYY-MM-DD day a typed year, month or day (Arabic-Indic digits too) stands for:
+    its first day, or its last with ``end``; raises QueryError when it is not a date.
+    (Articles' own dates are read by indexer.sources.parse_date.)"""
     match = _DATE.fullmatch(fold_letters(text.strip()))
     if not match:
         raise QueryError(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from indexer.analysis import index_term, normal_form
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta
+from search.query import OR_WORDS
 
 ARABIC_LETTERS = "ءابتثجحخدذرزسشصضطظعغفقكلمنهويئؤ"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -46,7 +47,7 @@ def suggest(query: str, frequency: DocumentFrequency) -> str | None:
 def correct_word(word: str, frequency: DocumentFrequency) -> str | None:
     """A far more common spelling one edit away from ``word``, or None."""
     normal = normal_form(word)
-    if not MIN_LENGTH <= len(normal) <= MAX_LENGTH or normal.isdigit() or word in ("OR",):
+    if not MIN_LENGTH <= len(normal) <= MAX_LENGTH or normal.isdigit() or word in OR_WORDS:
         return None
     term = index_term(normal)
     found = frequency("body", term) + frequency("title", term)

@@ -26,6 +26,15 @@ def test_index_then_search_prints_emphasised_results(runner, corpus_dir, tmp_pat
     assert "<mark>" not in result.output
 
 
+def test_search_on_a_terminal_shows_matches_in_bold_and_text_as_written(runner, index_dir):
+    args = ["search", "داعش", "--index", str(index_dir), "--per-page", "20"]
+    result = runner.invoke(cli, args, color=True, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "\x1b[1m" in result.output and "داعش\x1b[0m" in result.output  # bold, then reset
+    assert "<script>alert('x')</script> عنوان خبيث" in result.output  # not HTML-escaped
+    assert "&lt;" not in result.output and "\u202e" not in result.output
+
+
 def test_search_json(runner, index_dir):
     result = run(runner, "search", "قصف الغوطة", "--index", index_dir, "--json")
     assert result.exit_code == 0, result.output

@@ -1,10 +1,12 @@
 """Filters, order, facets, the time series, spelling suggestions, documents and exports."""
 
+from datetime import date
+
 import pytest
 
 from search import DocumentNotFoundError, QueryError
-from search.facets import time_series
-from search.filters import parse_date
+from search.facets import series_from_days
+from search.filters import query_date
 from tests.conftest import SEED_ID
 
 BROAD = "داعش OR الغوطة OR الحوثيون"  # isis-finance-1/2, ghouta-1/2, houthi-1, hostile-1, seed
@@ -43,9 +45,9 @@ def test_date_range_is_inclusive_and_months_mean_whole_months(searcher):
 
 
 def test_arabic_indic_dates_are_read():
-    assert parse_date("٢٠١٨-٠٣", end=True) == "2018-03-31"
-    assert parse_date("2016-02", end=True) == "2016-02-29"
-    assert parse_date("2018", end=False) == "2018-01-01"
+    assert query_date("٢٠١٨-٠٣", end=True) == "2018-03-31"
+    assert query_date("2016-02", end=True) == "2016-02-29"
+    assert query_date("2018", end=False) == "2018-01-01"
 
 
 @pytest.mark.parametrize(
@@ -89,11 +91,14 @@ def test_time_series_counts_hits_per_period_with_empty_periods(searcher):
 
 
 def test_auto_interval_grows_with_the_span():
-    assert time_series(["2018-01-01", "2018-03-01"]).interval == "day"
-    weeks = time_series(["2018-01-03", "2018-10-01"])
+    def series(*days: str):
+        return series_from_days({date.fromisoformat(day): 1 for day in days}, 0)
+
+    assert series("2018-01-01", "2018-03-01").interval == "day"
+    weeks = series("2018-01-03", "2018-10-01")
     assert weeks.interval == "week" and weeks.buckets[0].start == "2018-01-01"  # a Monday
-    assert time_series(["2015-07-01", "2018-10-01"]).interval == "month"
-    assert time_series(["", "junk"]).undated == 2
+    assert series("2015-07-01", "2018-10-01").interval == "month"
+    assert series_from_days({}, 2).undated == 2
 
 
 @pytest.mark.parametrize(

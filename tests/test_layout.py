@@ -1,8 +1,10 @@
 """The project's shape: the core never imports the shells; every setting is documented."""
 
+import ast
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
 from naba.config import SETTINGS, Config, load_config
 from tests.conftest import ROOT
@@ -47,3 +49,50 @@ def test_every_searcher_option_is_a_setting_passed_through():
         assert getattr(Config(), name) == getattr(Ranking(), name), name
     changed = Config().with_overrides(title_boost=2.5, bm25_b=0.5)
     assert searcher_options(changed)["ranking"] == Ranking(title_boost=2.5, bm25_b=0.5)
+
+
+# What each layer may not import (modules and packages; ARCHITECTURE.md gives the reasons).
+# A package's __main__.py is a shell of its own (``python -m indexer`` runs the CLI).
+FORBIDDEN_IMPORTS = {
+    "indexer": ("search", "web", "naba", "flask", "click", "werkzeug", "waitress"),
+    "search": ("web", "naba", "flask", "click", "werkzeug", "waitress"),
+    "web": ("naba.cli", "click"),
+    "naba": ("web.views", "web.params", "flask"),
+}
+WHOOSH_ADAPTER = Path("indexer") / "whoosh_adapter"
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a module imports, at the top or inside functions (``from a import b``
+    counts as a and a.b)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def _within(name: str, package: str) -> bool:
+    return name == package or name.startswith(package + ".")
+
+
+def test_no_module_imports_what_its_layer_may_not():
+    broken = []
+    for package, forbidden in FORBIDDEN_IMPORTS.items():
+        for path in sorted((ROOT / package).rglob("*.py")):
+            module = path.relative_to(ROOT)
+            imported = _imports(path)
+            if path.name != "__main__.py":
+                broken += [
+                    f"{module} imports {name}"
+                    for name in sorted(imported)
+                    if any(_within(name, banned) for banned in forbidden)
+                ]
+            if any(_within(name, "whoosh") for name in imported) and (
+                WHOOSH_ADAPTER not in module.parents
+            ):
+                broken.append(f"{module} imports whoosh outside {WHOOSH_ADAPTER}")
+    assert broken == []
+    assert "whoosh.index" in _imports(ROOT / WHOOSH_ADAPTER / "reader.py")  # imports are seen

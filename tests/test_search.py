@@ -26,6 +26,19 @@ def test_highlights_mark_the_articles_own_words(searcher):
     assert set(hit.matched) == {"داعش", "تمويل"}
 
 
+def test_results_say_where_each_match_is(searcher):
+    hit = searcher.search("المؤتمر الدولي").hits[0]
+    title = hit.title_marked
+    assert [title.text[start:end] for start, end in title.spans] == ["المُؤْتَمَرُ", "الدَّوْلِيُّ"]
+    snippet = hit.snippet
+    assert "المؤتمـــــر" in [snippet.text[start:end] for start, end in snippet.spans]
+    assert "".join(piece for piece, _ in snippet.pieces()) == snippet.text
+    assert "\n" not in snippet.text and "  " not in snippet.text  # one line for any display
+    api = searcher.search("المؤتمر الدولي").to_dict()["hits"][0]
+    assert [tuple(span) for span in api["title_marked"]["spans"]] == list(title.spans)
+    assert api["title_html"] == hit.title_html
+
+
 def test_highlight_keeps_diacritics_and_tatweel(searcher):
     hit = searcher.search("المؤتمر الدولي").hits[0]
     assert hit.id == "diacritics-1"

@@ -3,11 +3,12 @@
 import json
 import os
 
+import numpy as np
 import pytest
 
 from indexer import BuildError, IndexBusyError, build_index, delete_documents, update_index
 from indexer.store import current_generation, write_lock
-from search import Searcher
+from search import Searcher, plan
 
 
 def write_jsonl(path, records):
@@ -115,3 +116,22 @@ def test_every_segment_keeps_its_posting_arrays_after_build_update_and_delete(tm
     with Searcher(index) as searcher:
         assert searcher.search("الغوطة").total == 5  # u0…u5 but u2; "a" is gone
         assert searcher.search('"هدنة في الغوطة"').total == 5
+
+
+def test_a_search_running_while_two_rebuilds_remove_its_generation_still_reads(tmp_path, index):
+    from search.engine import Evaluator
+    from search.snapshots import Snapshots
+
+    snapshots = Snapshots(index)
+    with snapshots.current() as old:
+        for number in range(2):  # the second publish removes the old generation's folder
+            more = [{"id": f"n{number}", "title": "هدنة", "body": "هدنة في الغوطة"}]
+            update_index([write_jsonl(tmp_path / f"n{number}.jsonl", more)], index)
+        assert not old.generation.exists()
+        assert old.reader.stored_fields(0)["id"] == "a"  # from the files it holds open
+        assert old.columns().source_counts(np.arange(2)) == [("BBC", 1)]
+        found = Evaluator(old.arrays(), 0.9, 0.75).run(plan.Term("body", "غوط"))
+        assert found.mask.sum() == 1
+    with snapshots.current() as new:
+        assert new.reader.documents == 4
+    snapshots.close()

@@ -20,7 +20,7 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.arrays import PostingArrays
 from indexer.errors import IndexUnavailableError, rebuild_hint
-from indexer.schema import TEXT_FIELDS
+from indexer.schema import COLUMN_FIELDS, TEXT_FIELDS
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
@@ -35,6 +35,20 @@ class WhooshSegment:
         self._lock = lock
         name = leaf.segment().segment_id()
         self._arrays = {field: PostingArrays.open(folder, name, field) for field in TEXT_FIELDS}
+        self._open_files()
+
+    def _open_files(self) -> None:
+        """Open every file a search may read now (Whoosh opens columns on first use): a
+        search still running when two newer generations have removed this one's folder
+        reads from files it holds open."""
+        perdoc = self._leaf._perdoc
+        for field in TEXT_FIELDS:
+            perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
+        if self._leaf.doc_count_all():
+            self._leaf.stored_fields(0)
+
+    def column(self, field: str) -> list[str]:
+        return list(self._leaf.column_reader(field))
 
     def has_arrays(self) -> bool:
         """Whether every text field the segment holds has its posting arrays."""
@@ -108,6 +122,11 @@ class WhooshReader:
                 f"الفهرس في {self.folder.parent} كتبته نسخة أقدم من نبأ — {arabic}",
             )
         self._lengths: dict[str, np.ndarray] = {}
+        # Read now: Whoosh gives a column whose file has gone as empty values, not an error.
+        self._columns = {
+            field: [value for segment in self.segments for value in segment.column(field)]
+            for field in COLUMN_FIELDS
+        }
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -136,12 +155,9 @@ class WhooshReader:
             return [int(docnum) for docnum in found if self.live[docnum]]
 
     def column(self, field: str) -> list[str]:
-        # Whoosh's multi-segment column reader does not iterate past its first segment.
-        values: list[str] = []
-        with self._lock:
-            for leaf, _offset in self._reader.leaf_readers():
-                values.extend(leaf.column_reader(field))
-        return values
+        # Read segment by segment: Whoosh's multi-segment column reader does not iterate
+        # past its first segment.
+        return self._columns[field]
 
     def close(self) -> None:
         self._reader.close()
