@@ -66,9 +66,10 @@ class PostingArrays:
         paths = array_paths(folder, segment_name, field)
         if not all(paths[part].exists() for part in _PARTS):
             return None
+        # Plain views of the maps: slicing an np.memmap costs Python-level bookkeeping.
         return cls(
             **{
-                part: np.load(path, mmap_mode="r") if path.exists() else None
+                part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
                 for part, path in paths.items()
             }
         )

@@ -26,6 +26,7 @@ WORD_PATTERN = re.compile(rf"(?:[^\W_]|[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}])+
 # terminal (the "Trojan Source" trick): displayed and typed text goes without them.
 # LRM/RLM are kept.
 _BIDI_CONTROLS = str.maketrans(dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
+BIDI_CONTROL = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def without_bidi_controls(text: str) -> str:

@@ -17,6 +17,7 @@ from itertools import pairwise
 from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
 from indexer.normalize import (
+    BIDI_CONTROL,
     REMOVED_CHARACTER,
     SIMPLE_TEXT,
     WORD_PATTERN,
@@ -166,8 +167,10 @@ def _joined(pieces: list[tuple[str, bool]], one_line: bool = False) -> Marked:
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     length = 0
+    controls = any(BIDI_CONTROL.search(piece) for piece, _ in pieces)
     for piece, matched in pieces:
-        piece = without_bidi_controls(piece)
+        if controls:
+            piece = without_bidi_controls(piece)
         if one_line:
             piece = _SPACES.sub(" ", piece)
             if piece.startswith(" ") and (not parts or parts[-1].endswith(" ")):
