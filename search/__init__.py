@@ -1,6 +1,6 @@
 """Searching a naba index from Python: ``from search import Searcher``."""
 
-from search.errors import (
+from indexer.errors import (
     DocumentNotFoundError,
     IndexUnavailableError,
     NabaError,

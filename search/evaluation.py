@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import build_index
+from indexer.errors import QueryError
 from indexer.store import check_compatible, current_generation
-from search.errors import QueryError
 from search.searcher import Searcher
 
 RUN_DEPTH = 100

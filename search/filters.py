@@ -6,8 +6,8 @@ import calendar
 import re
 from dataclasses import dataclass
 
+from indexer.errors import QueryError
 from indexer.normalize import fold_letters
-from search.errors import QueryError
 
 SORTS = ("relevance", "newest", "oldest")
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 from indexer.analysis import analyze, analyze_exact
+from indexer.errors import QueryError
 from indexer.schema import POSITIONAL_FIELDS
 from search import plan
-from search.errors import QueryError
 
 MAX_QUERY_CHARS = 1000
 MAX_QUERY_TERMS = 64

@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.errors import QueryError
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases, load_variants, merge_tables
-from search.errors import QueryError
 from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
 from search.query import ParsedQuery, parse

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from indexer.errors import DocumentNotFoundError, QueryError
 from search.aliases import DEFAULT_WEIGHT
-from search.errors import DocumentNotFoundError, QueryError
 from search.planning import rank, select
 from search.presenting import make_document, make_hit
 from search.requests import (
