@@ -2,15 +2,14 @@
 
 from indexer.analysis import analyze
 from indexer.build import (
-    BuildError,
     BuildReport,
     DeleteReport,
     build_index,
     delete_documents,
     update_index,
 )
+from indexer.errors import BuildError, IndexBusyError, NabaError
 from indexer.sources import Article, Problem, read_sources
-from indexer.store import IndexBusyError
 
 __all__ = [
     "Article",
@@ -18,6 +17,7 @@ __all__ = [
     "BuildReport",
     "DeleteReport",
     "IndexBusyError",
+    "NabaError",
     "Problem",
     "analyze",
     "build_index",
