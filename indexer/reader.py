@@ -16,9 +16,10 @@ from indexer.arrays import PostingArrays
 
 
 class SegmentReader(Protocol):
-    """One segment: its document numbers start at ``offset`` in the generation."""
+    """One segment: its ``size`` document numbers start at ``offset`` in the generation."""
 
     offset: int
+    size: int
 
     def arrays(self, field: str) -> PostingArrays | None:
         """The field's posting arrays (None when no document of the segment has the field)."""

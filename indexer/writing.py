@@ -25,6 +25,7 @@ class BuildReport:
     indexed: int = 0  # articles written (new ones and replacements)
     replaced: int = 0  # of which replaced an article already in the index (updates)
     duplicates: int = 0  # earlier copies of an id dropped within the sources
+    merged: int = 0  # small segments merged into one after an update
     documents: int = 0  # articles in the index afterwards
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
@@ -96,6 +97,8 @@ def write_articles(
         report.duplicates = _delete_older_copies(index, replaced, duplicated)
         report.replaced = len(replaced)
         report.indexed -= report.duplicates
+    if replace:  # an update adds a segment: keep their number bounded
+        report.merged = index.merge_small_segments(WRITER_MEMORY_MB)
     return seq
 
 

@@ -163,6 +163,8 @@ def _print_report(report: BuildReport) -> None:
         click.echo(
             f"Replaced {report.duplicates:,} earlier copies of duplicate ids (last one wins)."
         )
+    if report.merged:
+        click.echo(f"Merged {report.merged} small segments left by earlier updates into one.")
     for label, problems in (("Skipped", report.skipped), ("Warnings", report.warnings)):
         if not problems:
             continue

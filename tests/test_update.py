@@ -135,3 +135,27 @@ def test_a_search_running_while_two_rebuilds_remove_its_generation_still_reads(t
     with snapshots.current() as new:
         assert new.reader.documents == 4
     snapshots.close()
+
+
+def test_many_small_updates_keep_the_number_of_segments_bounded(tmp_path, index):
+    from indexer.whoosh_adapter import WhooshReader
+    from indexer.whoosh_adapter.index import MAX_SMALL_SEGMENTS
+
+    merged = 0
+    for number in range(3 * MAX_SMALL_SEGMENTS):
+        more = [
+            {"id": f"u{number}", "title": "هدنة", "body": f"هدنة في الغوطة رقم {number}"},
+            {"id": "b", "title": "الحوثيون", "body": f"صاروخ أطلقه الحوثيون، النسخة {number}"},
+        ]
+        merged += update_index([write_jsonl(tmp_path / f"u{number}.jsonl", more)], index).merged
+        reader = WhooshReader(current_generation(index))  # every segment has its arrays
+        assert len(reader.segments) <= MAX_SMALL_SEGMENTS + 1
+        reader.close()
+    assert merged > 0
+    with Searcher(index) as searcher:
+        assert searcher.document_count == 2 + 3 * MAX_SMALL_SEGMENTS
+        assert searcher.search("الغوطة").total == 1 + 3 * MAX_SMALL_SEGMENTS
+        latest = searcher.search("الحوثيون").hits  # one copy of "b": the last one written
+        assert [hit.id for hit in latest] == ["b"]
+        assert searcher.document("b").paragraphs[0].text.endswith(f"{3 * MAX_SMALL_SEGMENTS - 1}")
+        assert searcher.search('"هدنة في الغوطة"').total == 3 * MAX_SMALL_SEGMENTS

@@ -16,11 +16,17 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
 
 from indexer.errors import IndexBusyError
+from indexer.sources import Article
 from indexer.whoosh_adapter.reader import WhooshReader
 from indexer.whoosh_adapter.schema import build_schema
 from indexer.whoosh_adapter.segments import SegmentBuilder
 
 INDEX_NAME = "MAIN"  # Whoosh's default: a generation holds one index
+# Segments with fewer live articles than this are small; when more than MAX_SMALL_SEGMENTS
+# of them have piled up (one per update), they are merged into one. Merging re-indexes at
+# most MAX_SMALL_SEGMENTS × MERGE_BELOW articles.
+MERGE_BELOW = 2_000
+MAX_SMALL_SEGMENTS = 8
 
 
 def codec() -> W3Codec:
@@ -83,6 +89,33 @@ class WhooshIndex:
 
         self._write_toc(mark)
 
+    def merge_small_segments(self, memory_mb: float) -> int:
+        """Re-index the live articles of the small segments into one, when more than
+        MAX_SMALL_SEGMENTS of them have piled up (so the number of segments, and of open
+        files, stays bounded however many updates come); returns how many were merged."""
+        reader = self.reader()
+        try:
+            small = [
+                segment
+                for segment in reader.segments
+                if reader.live[segment.offset : segment.offset + segment.size].sum() < MERGE_BELOW
+            ]
+            if len(small) <= MAX_SMALL_SEGMENTS:
+                return 0
+            merged = {segment.segment_id for segment in small}
+            builder = segment_builder(self.folder, memory_mb, include_titles=True)
+            for segment in small:  # titles left out of the build are not stored either
+                for docnum in range(segment.offset, segment.offset + segment.size):
+                    if reader.live[docnum]:
+                        builder.add(*_stored_article(reader.stored_fields(docnum)))
+            written = builder.finish()
+        finally:
+            reader.close()
+        self._write_toc(
+            lambda existing: [s for s in existing if s.segment_id() not in merged] + written
+        )
+        return len(merged)
+
     def _write_toc(self, change) -> None:
         lock = self._ix.lock("WRITELOCK")
         if not lock.acquire(blocking=False):
@@ -98,3 +131,10 @@ class WhooshIndex:
             clean_files(self._ix.storage, INDEX_NAME, generation, segments)
         finally:
             lock.release()
+
+
+def _stored_article(fields: dict) -> tuple[Article, int]:
+    """The article a document was made from, and its place in the builds (``seq``)."""
+    names = ("id", "title", "body", "date", "source", "category", "url", "author")
+    values = {name: fields.get(name, "") for name in names}
+    return Article(**values, origin=f"index:{values['id']}"), fields["seq"]

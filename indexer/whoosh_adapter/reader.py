@@ -32,8 +32,9 @@ class WhooshSegment:
     def __init__(self, leaf, offset: int, folder: Path, lock: threading.Lock) -> None:
         self._leaf = leaf
         self.offset = offset
+        self.size = leaf.doc_count_all()  # document numbers, deleted ones included
         self._lock = lock
-        name = leaf.segment().segment_id()
+        self.segment_id = name = leaf.segment().segment_id()
         self._arrays = {field: PostingArrays.open(folder, name, field) for field in TEXT_FIELDS}
         self._open_files()
 
