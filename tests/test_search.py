@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import QueryError, SearchResults
+from search import QueryError, Searcher, SearchResults
 from tests.conftest import SEED_ID
 
 
@@ -191,3 +191,20 @@ def test_a_very_long_word_is_answered_quickly_without_a_suggestion(searcher):
     results = searcher.search("ا" * 999)
     assert time.perf_counter() - started < 2 and results.suggestion is None
     assert searcher.search("التمويا").suggestion == "التمويل"  # short typos still corrected
+
+
+def test_threads_that_come_and_go_share_one_reader(index_dir):
+    import os
+    import threading
+
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    with Searcher(index_dir) as searcher:
+        searcher.search("داعش")
+        before = open_files()
+        for number in range(200):  # a thread per request, as some embeddings do
+            thread = threading.Thread(target=searcher.search, args=("الغوطة", number % 50 + 1))
+            thread.start()
+            thread.join()
+        assert open_files() - before < 10

@@ -9,6 +9,7 @@ killed outright.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import sys
@@ -19,12 +20,28 @@ from flask import Flask
 from indexer.parallel import die_with_parent
 from web.app import warm_up
 
+# Open connections one process keeps (waitress' default, 100, let 110 clients that trickle a
+# header byte every few seconds stop it answering anyone). Connections are watched with
+# poll(), not select(), which fails for good on a descriptor numbered 1,024 or more.
+CONNECTION_LIMIT = 1000
+SERVER_OPTIONS = {"ident": "naba", "connection_limit": CONNECTION_LIMIT, "asyncore_use_poll": True}
+
+
+def _allow_open_files() -> None:
+    """Raise this process's limit of open files to the most it may have (each connection
+    and each index file takes one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
 
 def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
     """Serve ``app`` on host:port until interrupted."""
+    _allow_open_files()
     if workers <= 1:
         warm_up(app)
-        waitress.serve(app, host=host, port=port, threads=threads, ident="naba")
+        waitress.serve(app, host=host, port=port, threads=threads, **SERVER_OPTIONS)
         return
     listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
     children = []
@@ -34,7 +51,7 @@ def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> N
             die_with_parent()
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             warm_up(app)
-            waitress.serve(app, sockets=[listener], threads=threads, ident="naba")
+            waitress.serve(app, sockets=[listener], threads=threads, **SERVER_OPTIONS)
             os._exit(0)
         children.append(pid)
 
