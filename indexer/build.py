@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.errors import BuildError
+from indexer.disk import check_room, disk_failure, estimated_index_bytes
+from indexer.errors import BuildError, WorkerError
 from indexer.store import (
     check_compatible,
     clone_generation,
@@ -28,6 +29,8 @@ from indexer.store import (
 )
 from indexer.whoosh_adapter import WhooshIndex
 from indexer.writing import BuildReport, ProgressCallback, write_articles
+
+MAX_REASONS = 5  # files' reasons named when nothing could be indexed
 
 __all__ = [
     "BuildError",
@@ -69,6 +72,7 @@ def build_index(
     report = BuildReport(index_dir=index_dir)
 
     def write(generation: Path) -> dict:
+        check_room(index_dir, estimated_index_bytes(sources))
         index = WhooshIndex.create(generation)
         next_seq = write_articles(
             index, sources, report, include_titles=include_titles, first_seq=0, replace=False,
@@ -98,6 +102,7 @@ def update_index(
     report = BuildReport(index_dir=index_dir)
 
     def write(generation: Path) -> dict:
+        check_room(index_dir, estimated_index_bytes(sources))
         meta = read_meta(generation)
         index = WhooshIndex.open(generation)
         next_seq = write_articles(
@@ -148,6 +153,21 @@ def _change(
     start_from_live: bool,
 ) -> None:
     """Run ``write`` on a new generation under the write lock, then publish it."""
+    try:
+        _change_under_lock(index_dir, lock_timeout, report, write, start_from_live)
+    except OSError as error:  # a full, read-only or forbidden disk: say so in a sentence
+        raise disk_failure(error, index_dir) or error from error
+    except WorkerError as error:
+        raise disk_failure(error, index_dir) or error from error
+
+
+def _change_under_lock(
+    index_dir: Path,
+    lock_timeout: float,
+    report: BuildReport | None,
+    write: Callable[[Path], dict],
+    start_from_live: bool,
+) -> None:
     started = time.perf_counter()
     with write_lock(index_dir, lock_timeout):
         live = current_generation(index_dir)
@@ -169,10 +189,17 @@ def _change(
 
 
 def _require_articles(report: BuildReport, sources: list[Path], outcome: str) -> None:
-    """Raise BuildError (saying ``outcome``) when nothing could be indexed."""
+    """Raise BuildError (saying ``outcome``, and why the first files failed) when nothing
+    could be indexed."""
     if report.indexed == 0:
+        skipped = report.skipped
+        why = "; ".join(map(str, skipped[:MAX_REASONS]))
+        if len(skipped) > MAX_REASONS:
+            why += f"; and {len(skipped) - MAX_REASONS:,} more"
         raise BuildError(
-            f"no article could be indexed from {', '.join(map(str, sources))}; {outcome}"
+            f"no article could be indexed from {', '.join(map(str, sources))}"
+            f"{' (' + why + ')' if why else ' (they hold no articles)'}; {outcome}",
+            f"تعذّرت فهرسة أي مقالة من {', '.join(map(str, sources))}؛ لم يتغير الفهرس",
         )
 
 

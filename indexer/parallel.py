@@ -69,7 +69,7 @@ class SegmentWorkers:
         for _ in self._workers:
             outcome, value = self._result()
             if outcome != "done":
-                raise WorkerError(f"a build worker failed: {value}")
+                raise _failure(value)
             segments.extend(value)
         for worker in self._workers:
             worker.join()
@@ -111,12 +111,8 @@ class SegmentWorkers:
         try:
             outcome, value = self._results.get(timeout=_POLL_SECONDS)
         except queue.Empty:
-            outcome, value = "failed", "it stopped before the sources ended"
-        raise WorkerError(
-            f"a build worker failed: {value}"
-            if outcome != "done"
-            else "a build worker stopped early"
-        )
+            outcome, value = "failed", ("it stopped before the sources ended", None)
+        raise _failure(value) if outcome != "done" else WorkerError("a build worker stopped early")
 
 
 def _work(folder, memory_mb, include_titles, jobs, results) -> None:
@@ -129,7 +125,15 @@ def _work(folder, memory_mb, include_titles, jobs, results) -> None:
                 builder.add(article, seq)
         results.put(("done", builder.finish()))
     except BaseException as error:  # reported to the build process, which raises it
-        results.put(("failed", f"{type(error).__name__}: {error}"))
+        results.put(("failed", (f"{type(error).__name__}: {error}", getattr(error, "errno", None))))
+
+
+def _failure(reported: tuple[str, int | None]) -> WorkerError:
+    """The error of a worker that reported (what failed, its errno)."""
+    message, code = reported
+    error = WorkerError(f"a build worker failed: {message}")
+    error.errno = code  # a full or read-only disk is said as such (indexer/disk.py)
+    return error
 
 
 class InProcessWorkers:

@@ -202,7 +202,7 @@ def test_workers_that_fail_while_articles_are_fed_stop_the_build_and_free_the_lo
     thread.start()
     thread.join(timeout=60)
     assert not thread.is_alive(), "the build hangs when its workers fail"
-    assert outcome and "No space left on device" in str(outcome[0])
+    assert outcome and "no space is left on the disk" in str(outcome[0])
     assert current_generation(index) == before
     monkeypatch.undo()
     update_index([tmp_path / "b.jsonl"], index)  # the lock is free again
