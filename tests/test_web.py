@@ -232,3 +232,29 @@ def test_match_switch_in_the_api_and_the_export(client):
     assert exported.get_json()["total"] == some["total"]
     bad = client.get("/api/search", query_string={"q": "داعش", "match": "most"})
     assert bad.status_code == 400 and "match" in bad.get_json()["error"]
+
+
+def test_every_article_is_reachable_from_its_link_whatever_its_id(tmp_path):
+    import html
+    import json
+    import re
+
+    from indexer import build_index
+
+    ids = ["/leading", "a//b", "trailing/", "plain/ok", "with space", "٣٤"]
+    source = tmp_path / "a.jsonl"
+    lines = [json.dumps({"id": i, "title": f"قصف الغوطة {n}", "body": "قصف"}) for n, i in
+             enumerate(ids)]  # fmt: skip
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "index")
+    client = create_app(Config(index=tmp_path / "index")).test_client()
+    page = client.get("/", query_string={"q": "الغوطة", "per_page": 20}).get_data(as_text=True)
+    links = [html.unescape(href) for href in re.findall(r'href="(/doc[^"]*)"', page)]
+    assert len(links) == len(ids)
+    reached = set()
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200, link
+        reached |= {i for i in ids if f">{html.escape(i)}</bdi>" in response.get_data(True)}
+    assert reached == set(ids)
+    assert client.get("/api/doc", query_string={"id": "a//b"}).get_json()["id"] == "a//b"

@@ -10,7 +10,7 @@ import csv
 import io
 import json
 
-from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from search import QueryError
 from search.requests import EXPORT_LIMIT
@@ -67,19 +67,36 @@ def api_search():
     return jsonify(_search(args).to_dict())
 
 
+@bp.app_template_global()
+def document_url(doc_id: str, **params: object) -> str:
+    """The link to an article's page: /doc/ID, or /doc?id=ID for an id a path would change
+    (one that starts or ends with "/" or holds "//": the router merges empty parts)."""
+    if doc_id.startswith("/") or doc_id.endswith("/") or "//" in doc_id:
+        return url_for("naba.document", id=doc_id, **params)
+    return url_for("naba.document", doc_id=doc_id, **params)
+
+
+@bp.get("/doc", defaults={"doc_id": None})
 @bp.get("/doc/<path:doc_id>")
-def document(doc_id: str):
+def document(doc_id: str | None):
     """One whole article with the query's matches marked, and a way back to the results."""
     args = _args()
-    doc = searcher().document(doc_id, args.query, aliases=args.aliases)
+    doc = searcher().document(_doc_id(doc_id), args.query, aliases=args.aliases)
     return render_template("document.html", doc=doc, args=args, query=args.query)
 
 
+@bp.get("/api/doc", defaults={"doc_id": None})
 @bp.get("/api/doc/<path:doc_id>")
-def api_document(doc_id: str):
-    """JSON twin of the document page."""
+def api_document(doc_id: str | None):
+    """JSON twin of the document page (also as /api/doc?id=ID)."""
     args = _args()
-    return jsonify(searcher().document(doc_id, args.query, aliases=args.aliases).to_dict())
+    found = searcher().document(_doc_id(doc_id), args.query, aliases=args.aliases)
+    return jsonify(found.to_dict())
+
+
+def _doc_id(from_path: str | None) -> str:
+    """The article id from the path, or from the id parameter."""
+    return from_path if from_path is not None else request.args.get("id", "")
 
 
 @bp.get("/export.csv", endpoint="export_csv")
