@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.analysis import analysis_fingerprint
-from indexer.errors import IndexBusyError, rebuild_hint
+from indexer.errors import IndexBusyError, IndexUnavailableError, rebuild_hint
 from indexer.schema import SCHEMA_VERSION
 
 CURRENT = "CURRENT"
@@ -37,6 +37,13 @@ def current_generation(index_dir: Path) -> Path | None:
         name = (index_dir / CURRENT).read_text("utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         return None
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not text"
+        raise IndexUnavailableError(
+            f"the index at {index_dir} cannot be read ({reason}: {index_dir / CURRENT}) — "
+            f"check its permissions",
+            f"تعذّرت قراءة الفهرس في {index_dir} — تحقّق من صلاحيات ملفاته",
+        ) from error
     if not name.startswith(GENERATION_PREFIX) or "/" in name:
         return None
     return index_dir / name
@@ -57,8 +64,18 @@ def compatibility() -> dict:
 
 def check_compatible(index_dir: Path, generation: Path) -> tuple[str, str] | None:
     """Why this naba cannot read or change the generation (in English and Arabic), or None."""
-    meta = read_meta(generation)
     english, arabic = rebuild_hint(index_dir)
+    try:
+        (generation / META).read_bytes()
+    except FileNotFoundError:
+        pass  # said below: no schema version
+    except OSError as error:  # not another naba's index: one this process may not read
+        return (
+            f"the index at {index_dir} cannot be read ({error.strerror}: {generation / META})"
+            f" — check its permissions",
+            f"تعذّرت قراءة الفهرس في {index_dir} — تحقّق من صلاحيات ملفاته",
+        )
+    meta = read_meta(generation)
     version = meta.get("schema_version")
     if version != SCHEMA_VERSION:
         return (

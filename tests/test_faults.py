@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ from indexer.store import current_generation
 from naba.cli import cli
 from naba.config import Config, load_config
 from search import IndexUnavailableError, Searcher
-from tests.conftest import ARTICLES
+from tests.conftest import ARTICLES, ROOT
 from web import create_app
 
 
@@ -206,3 +207,33 @@ def test_workers_that_fail_while_articles_are_fed_stop_the_build_and_free_the_lo
     assert current_generation(index) == before
     monkeypatch.undo()
     update_index([tmp_path / "b.jsonl"], index)  # the lock is free again
+
+
+def test_an_index_this_process_may_not_read_says_so_not_rebuild(tmp_path):
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to search as another user")
+    code = (
+        "import os, sys\nfrom search import NabaError, Searcher\n"
+        "from indexer.analysis import analysis_fingerprint\n"
+        "analysis_fingerprint(); os.setgid(65534); os.setuid(65534)\n"
+        "try:\n    Searcher(sys.argv[1])\nexcept NabaError as error:\n    print(error)"
+    )
+    shared = Path(tempfile.mkdtemp(dir="/tmp"))  # readable by others, unlike tmp_path
+    try:
+        shared.chmod(0o755)
+        index = shutil.copytree(_index(tmp_path), shared / "index")
+        generation = current_generation(index)
+        (generation / "naba.json").chmod(0)
+        run = [sys.executable, "-c", code, str(index)]
+        said = subprocess.run(run, capture_output=True, text=True, cwd=ROOT).stdout
+        assert "cannot be read (Permission denied" in said and "another version" not in said
+        (index / "CURRENT").chmod(0)
+        said = subprocess.run(run, capture_output=True, text=True, cwd=ROOT).stdout
+        assert "cannot be read (Permission denied" in said and "CURRENT" in said
+    finally:
+        shutil.rmtree(shared)
