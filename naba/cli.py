@@ -17,6 +17,7 @@ from indexer import (
     delete_documents,
     update_index,
 )
+from indexer.normalize import without_bidi_controls
 from naba.config import Config, ConfigError, load_config, searcher_options
 from search import Marked, NabaError, Searcher, SearchError
 from search.evaluation import RUN_DEPTH
@@ -289,14 +290,16 @@ def _print_results(results) -> None:
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):
-        meta = " · ".join(part for part in (hit.date, hit.source, hit.id) if part)
+        shown = (hit.date, hit.source, hit.id)  # without bidi controls, which could reorder
+        meta = " · ".join(without_bidi_controls(part) for part in shown if part)
         click.echo()
         some = "" if hit.complete else "  (some of the words)"
-        click.echo(f"{rank}. {_terminal(hit.title_marked) or hit.id}{some}")
+        title = _terminal(hit.title_marked) or without_bidi_controls(hit.id)
+        click.echo(f"{rank}. {title}{some}")
         click.echo(f"   {meta}  [{hit.score:.2f}]")
         click.echo(f"   {_terminal(hit.snippet)}")
         if hit.url:
-            click.echo(f"   {hit.url}")
+            click.echo(f"   {without_bidi_controls(hit.url)}")
 
 
 def _terminal(marked: Marked) -> str:
