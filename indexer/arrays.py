@@ -1,11 +1,10 @@
-"""Posting arrays beside a segment's Whoosh files: each term's documents, frequencies and
-positions as plain numpy arrays, which the search engine maps instead of unpickling blocks.
+"""Posting arrays beside a segment's Whoosh files: each field's terms, and each term's
+documents, frequencies and positions, as plain numpy arrays the search engine maps.
 
-Per segment and text field, .npy files: the postings-file offset of each term's Whoosh
-postings (ascending, so a term's Whoosh term info finds its row), where each term's postings
-start, every posting's document number and frequency, and for fields with positions every
-posting's positions and where they start. Whoosh's own files stay complete, so any Whoosh
-reader still reads the index.
+Per segment and text field, .npy files: the field's terms in UTF-8 byte order (one blob and
+where each term starts), where each term's postings start, every posting's document number
+and frequency, and for fields with positions every posting's positions and where they start.
+Whoosh's own files stay complete, so any Whoosh reader still reads the index.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-_PARTS = ("offsets", "starts", "docs", "freqs")
+_PARTS = ("terms", "term_starts", "starts", "docs", "freqs")
 _POSITION_PARTS = ("positions", "position_starts")  # fields with positions only
 
 
@@ -29,18 +28,22 @@ def write_posting_arrays(
     folder: Path,
     segment_name: str,
     field: str,
-    offsets: np.ndarray,
+    terms: list[str],
     starts: np.ndarray,
     docs: np.ndarray,
     freqs: np.ndarray,
     positions: np.ndarray | None = None,
     position_starts: np.ndarray | None = None,
 ) -> None:
-    """Save one field's posting arrays (terms in the order of their postings offsets);
-    ``positions`` holds every posting's positions, posting i's from ``position_starts[i]``."""
+    """Save one field's posting arrays: ``terms`` ascending (code point order, which is UTF-8
+    byte order), term i's postings from ``starts[i]``; ``positions`` holds every posting's
+    positions, posting i's from ``position_starts[i]``."""
     paths = array_paths(folder, segment_name, field)
+    encoded = [term.encode("utf-8") for term in terms]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
     frequency_type = np.uint16 if len(freqs) == 0 or freqs.max() <= 0xFFFF else np.uint32
-    np.save(paths["offsets"], np.asarray(offsets, dtype=np.int64))
+    np.save(paths["terms"], np.frombuffer(b"".join(encoded), dtype=np.uint8))
+    np.save(paths["term_starts"], np.concatenate(([0], np.cumsum(lengths))))
     np.save(paths["starts"], np.asarray(starts, dtype=np.int64))
     np.save(paths["docs"], np.asarray(docs, dtype=np.int32))
     np.save(paths["freqs"], np.asarray(freqs, dtype=frequency_type))
@@ -53,7 +56,8 @@ def write_posting_arrays(
 class PostingArrays:
     """One segment field's posting arrays, memory-mapped."""
 
-    offsets: np.ndarray
+    terms: bytes | memoryview  # every term's UTF-8, one after the other
+    term_starts: list[int] | np.ndarray
     starts: np.ndarray
     docs: np.ndarray
     freqs: np.ndarray
@@ -62,28 +66,39 @@ class PostingArrays:
 
     @classmethod
     def open(cls, folder: Path, segment_name: str, field: str) -> PostingArrays | None:
-        """The arrays, or None when the segment has none (Whoosh wrote it)."""
+        """The arrays, or None when the segment has none (an older naba or Whoosh wrote it)."""
         paths = array_paths(folder, segment_name, field)
         if not all(paths[part].exists() for part in _PARTS):
             return None
         # Plain views of the maps: slicing an np.memmap costs Python-level bookkeeping.
-        return cls(
-            **{
-                part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
-                for part, path in paths.items()
-            }
+        found = {
+            part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
+            for part, path in paths.items()
+        }
+        found["terms"] = found["terms"].tobytes() if found["terms"].size < 1 << 20 else (
+            memoryview(found["terms"])
         )
+        return cls(**found)
 
-    def rows(self, offset: int) -> tuple[int, int] | None:
-        """The range of postings of the term whose Whoosh postings start at ``offset``."""
-        row = int(np.searchsorted(self.offsets, offset))
-        if row >= len(self.offsets) or self.offsets[row] != offset:
+    def row(self, term: str) -> int | None:
+        """The row of ``term`` (binary search over the sorted terms), or None."""
+        wanted = term.encode("utf-8")
+        terms, starts = self.terms, self.term_starts
+        low, high = 0, len(starts) - 1
+        while low < high:
+            middle = (low + high) // 2
+            found = bytes(terms[starts[middle] : starts[middle + 1]])
+            if found < wanted:
+                low = middle + 1
+            elif found > wanted:
+                high = middle
+            else:
+                return middle
+        return None
+
+    def rows(self, term: str) -> tuple[int, int] | None:
+        """The range of postings of ``term``, or None when the segment does not have it."""
+        row = self.row(term)
+        if row is None:
             return None
         return int(self.starts[row]), int(self.starts[row + 1])
-
-    def postings(self, offset: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Documents and frequencies of the term whose Whoosh postings start at ``offset``."""
-        rows = self.rows(offset)
-        if rows is None:
-            return None
-        return self.docs[rows[0] : rows[1]], self.freqs[rows[0] : rows[1]]

@@ -84,13 +84,17 @@ def test_bulk_segment_is_whooshs_own(tmp_path):
     segment_name = bulk.reader().segment().segment_id()
     with ix.reader() as theirs, bulk.reader() as ours:
         assert list(ours.all_terms()) == list(theirs.all_terms())
+        for fieldname in ("title", "body", "lead", "exact"):
+            arrays = PostingArrays.open(bulk_dir, segment_name, fieldname)
+            assert arrays.rows("كلمة-ليست-في-الفهرس") is None and arrays.rows("") is None
         for fieldname, term in theirs.all_terms():
             mine, whooshs = ours.term_info(fieldname, term), theirs.term_info(fieldname, term)
             assert term_statistics(mine) == term_statistics(whooshs)
             assert postings(ours, fieldname, term) == postings(theirs, fieldname, term)
             if fieldname in ("title", "body", "lead", "exact"):  # the engine's arrays agree
                 arrays = PostingArrays.open(bulk_dir, segment_name, fieldname)
-                docs, freqs = arrays.postings(mine._offset)
+                first, last = arrays.rows(term.decode("utf-8"))  # naba's own term table
+                docs, freqs = arrays.docs[first:last], arrays.freqs[first:last]
                 whooshs_postings = postings(theirs, fieldname, term)
                 assert docs.tolist() == [p[0] for p in whooshs_postings]
                 assert freqs.tolist() == [p[1] for p in whooshs_postings]

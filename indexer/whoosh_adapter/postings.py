@@ -53,7 +53,6 @@ class PostingsWriter:
         self._compress_from = compress_from
         self._positions = isinstance(format_, Positions)
         self._frequencies = isinstance(format_, Frequency)
-        self.offsets: list[int] = []  # where each term's postings start in the file
 
     def write_term(
         self, docnums: list[int], frequencies: list[int], gaps: list[int] | None = None
@@ -103,7 +102,6 @@ class PostingsWriter:
         written = b"".join(parts)
         self._postfile.write(written)
         offset = self._offset
-        self.offsets.append(offset)
         self._offset += len(written)
         return _TERM_INFO.pack(
             0, weight_sum, count, length_to_byte(min_length), length_to_byte(max_length),

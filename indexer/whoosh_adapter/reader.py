@@ -63,21 +63,7 @@ class WhooshSegment:
 
     def rows(self, field: str, term: str) -> tuple[int, int] | None:
         arrays = self._arrays.get(field)
-        if arrays is None:
-            return None
-        leaf = self._leaf
-        with self._lock:
-            try:
-                info = leaf._terms.term_info(field, leaf._text_to_bytes(field, term))
-            except (TermNotFound, KeyError):
-                return None
-        rows = arrays.rows(info._offset) if info._offset is not None else None
-        if rows is None:
-            raise IndexUnavailableError(
-                f"the index in {self._leaf.storage.folder} is damaged: the term {term!r} of "
-                f"{field} has no posting arrays"
-            )
-        return rows
+        return arrays.rows(term) if arrays is not None else None
 
     def lengths(self, field: str) -> np.ndarray:
         count = self._leaf.doc_count_all()

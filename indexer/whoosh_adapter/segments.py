@@ -202,12 +202,14 @@ class SegmentBuilder:
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
                 arrays: dict[str, np.ndarray] = {}
+                field_terms: list[str] = []
                 for terms, rows in _term_postings(tokens, counts, postings, field.format, arrays):
                     add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in terms], rows)
+                    field_terms += terms
                 write_posting_arrays(
-                    self._storage.folder, self._segment.segment_id(), name,
-                    np.asarray(postings.offsets), arrays["starts"], arrays["docs"],
-                    arrays["freqs"], arrays.get("positions"), arrays.get("position_starts"),
+                    self._storage.folder, self._segment.segment_id(), name, field_terms,
+                    arrays["starts"], arrays["docs"], arrays["freqs"], arrays.get("positions"),
+                    arrays.get("position_starts"),
                 )  # fmt: skip
             else:
                 if not isinstance(field.format, Existence):
