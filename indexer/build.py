@@ -79,7 +79,7 @@ def build_index(
             on_progress=on_progress, processes=processes or os.cpu_count() or 1,
         )  # fmt: skip
         _require_articles(report, sources, f"the existing index at {index_dir} was kept")
-        report.documents = _documents(index)
+        report.documents = index.documents()
         return {"include_titles": include_titles, "next_seq": next_seq, "sources": sources}
 
     _change(index_dir, lock_timeout, report, write, start_from_live=False)
@@ -111,7 +111,7 @@ def update_index(
             on_progress=on_progress,
         )  # fmt: skip
         _require_articles(report, sources, f"the index at {index_dir} was left as it was")
-        report.documents = _documents(index)
+        report.documents = index.documents()
         return {"next_seq": next_seq, "sources": [*meta.get("sources", []), *sources]}
 
     _change(index_dir, lock_timeout, report, write, start_from_live=True)
@@ -137,7 +137,7 @@ def delete_documents(
         finally:
             reader.close()
         index.delete(docnums)  # marks them in a new TOC: no segment is merged or rewritten
-        report.documents = _documents(index)
+        report.documents = index.documents()
         return {}
 
     _change(index_dir, lock_timeout, None, write, start_from_live=True)
@@ -155,10 +155,11 @@ def _change(
     """Run ``write`` on a new generation under the write lock, then publish it."""
     try:
         _change_under_lock(index_dir, lock_timeout, report, write, start_from_live)
-    except OSError as error:  # a full, read-only or forbidden disk: say so in a sentence
-        raise disk_failure(error, index_dir) or error from error
-    except WorkerError as error:
-        raise disk_failure(error, index_dir) or error from error
+    except (OSError, WorkerError) as error:  # a full, read-only or forbidden disk: say so
+        failure = disk_failure(error, index_dir)
+        if failure is None:
+            raise
+        raise failure from error
 
 
 def _change_under_lock(
@@ -214,15 +215,6 @@ def _check_updatable(index_dir: Path, live: Path | None) -> None:
     problem = check_compatible(index_dir, live)
     if problem:
         raise BuildError(*problem)
-
-
-def _documents(index: WhooshIndex) -> int:
-    """The live articles of the index as now committed."""
-    reader = index.reader()
-    try:
-        return reader.documents
-    finally:
-        reader.close()
 
 
 def _meta(changes: dict) -> dict:

@@ -61,6 +61,10 @@ class WhooshIndex:
         """The index of a generation folder."""
         return cls(whoosh_index.open_dir(str(folder), indexname=INDEX_NAME))
 
+    def documents(self) -> int:
+        """The live articles of the index as now committed."""
+        return self._ix.doc_count()
+
     def reader(self) -> WhooshReader:
         """The generation as it is now committed."""
         return WhooshReader(self.folder)

@@ -47,9 +47,21 @@ class WhooshSegment:
             perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
         if self._leaf.doc_count_all():
             self._leaf.stored_fields(0)
+        # Column readers on files opened now (Whoosh's own column_reader looks for the file
+        # at each call, and gives empty values once it has gone).
+        schema = self._leaf.schema
+        self._columns = {
+            field: perdoc.column_reader(field, schema[field].column_type)
+            for field in COLUMN_FIELDS
+            if perdoc.has_column(field)
+        }
 
     def column(self, field: str) -> list[str]:
-        return list(self._leaf.column_reader(field))
+        reader = self._columns.get(field)
+        if reader is None:  # no document of the segment has the field
+            return [""] * self.size
+        to_text = self._leaf.schema[field].from_column_value
+        return [to_text(value) for value in reader]
 
     def has_arrays(self) -> bool:
         """Whether every text field the segment holds has its posting arrays."""
@@ -109,11 +121,7 @@ class WhooshReader:
                 f"الفهرس في {self.folder.parent} كتبته نسخة أقدم من نبأ — {arabic}",
             )
         self._lengths: dict[str, np.ndarray] = {}
-        # Read now: Whoosh gives a column whose file has gone as empty values, not an error.
-        self._columns = {
-            field: [value for segment in self.segments for value in segment.column(field)]
-            for field in COLUMN_FIELDS
-        }
+        self._columns: dict[str, list[str]] = {}
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -144,7 +152,12 @@ class WhooshReader:
     def column(self, field: str) -> list[str]:
         # Read segment by segment: Whoosh's multi-segment column reader does not iterate
         # past its first segment.
-        return self._columns[field]
+        found = self._columns.get(field)
+        if found is None:
+            with self._lock:
+                found = [value for segment in self.segments for value in segment.column(field)]
+            self._columns[field] = found
+        return found
 
     def close(self) -> None:
         self._reader.close()
