@@ -9,6 +9,7 @@ Whoosh's own files stay complete, so any Whoosh reader still reads the index.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,3 +103,48 @@ class PostingArrays:
         if row is None:
             return None
         return int(self.starts[row]), int(self.starts[row + 1])
+
+
+UNDATED = 0  # the day number of an article with no date
+
+
+def column_paths(folder: Path, segment_name: str) -> dict[str, Path]:
+    """The files of a segment's columns: each document's day and source."""
+    base = Path(folder) / segment_name
+    return {
+        "days": Path(f"{base}.days.npy"),
+        "source_codes": Path(f"{base}.source_codes.npy"),
+        "source_names": Path(f"{base}.source_names.json"),
+    }
+
+
+def write_columns(folder: Path, segment_name: str, days, sources: list[str]) -> None:
+    """Save each document's day number (date.toordinal(), UNDATED for none) and source
+    (as codes: 0 for none, i + 1 for the i-th of the sorted names)."""
+    paths = column_paths(folder, segment_name)
+    names = sorted(set(sources) - {""})
+    codes = {name: code for code, name in enumerate(names, start=1)} | {"": 0}
+    np.save(paths["days"], np.asarray(days, dtype=np.int32))
+    np.save(paths["source_codes"], np.fromiter(map(codes.__getitem__, sources), dtype=np.int32))
+    paths["source_names"].write_text(json.dumps(names, ensure_ascii=False), "utf-8")
+
+
+@dataclass(frozen=True)
+class ColumnArrays:
+    """One segment's columns, read whole (a few bytes per document)."""
+
+    days: np.ndarray  # int32 per document
+    source_codes: np.ndarray  # int32 per document, 0: no source
+    source_names: list[str]  # code i + 1 is source_names[i]
+
+    @classmethod
+    def open(cls, folder: Path, segment_name: str) -> ColumnArrays | None:
+        """The columns, or None when the segment has none (an older naba wrote it)."""
+        paths = column_paths(folder, segment_name)
+        if not all(path.exists() for path in paths.values()):
+            return None
+        return cls(
+            np.load(paths["days"]),
+            np.load(paths["source_codes"]),
+            json.loads(paths["source_names"].read_text("utf-8")),
+        )

@@ -49,8 +49,12 @@ class IndexReader(Protocol):
     def document_numbers(self, doc_id: str) -> list[int]:
         """The live documents with this id (one, unless within a build)."""
 
-    def column(self, field: str) -> list[str]:
-        """A sortable field's value (date, source, "" for none) for every document number."""
+    def days(self) -> np.ndarray:
+        """Each document's day number (date.toordinal(); UNDATED, 0, for none)."""
+
+    def sources(self) -> tuple[list[str], np.ndarray]:
+        """The sources named in the generation, sorted, and each document's source as a
+        code: 0 for none, i + 1 for names[i]."""
 
     def close(self) -> None:
         """Release the files."""

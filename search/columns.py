@@ -6,26 +6,18 @@ from datetime import date
 
 import numpy as np
 
+from indexer.arrays import UNDATED
 from indexer.reader import IndexReader
 from indexer.sources import parse_date
 from search.facets import TimeSeries, series_from_days
-
-UNDATED = 0  # day number of an article with no date
 
 
 class Columns:
     """The date (as a day number) and source (as a code) of every document number."""
 
     def __init__(self, reader: IndexReader) -> None:
-        ordinals: dict[str, int] = {}
-        dates = reader.column("date")
-        for text in set(dates):
-            ordinals[text] = _ordinal(text)
-        self.days = np.array([ordinals[text] for text in dates], dtype=np.int32)
-        sources = reader.column("source")
-        self.source_names = sorted(set(sources) - {""})
-        codes = {name: code for code, name in enumerate(self.source_names, start=1)}
-        self.source_codes = np.array([codes.get(name, 0) for name in sources], dtype=np.int32)
+        self.days = reader.days()
+        self.source_names, self.source_codes = reader.sources()
         self.known_sources = frozenset(self.source_names)
 
     def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:

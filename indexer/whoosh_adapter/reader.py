@@ -18,9 +18,9 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from indexer.arrays import PostingArrays
+from indexer.arrays import ColumnArrays, PostingArrays
 from indexer.errors import IndexUnavailableError, rebuild_hint
-from indexer.schema import COLUMN_FIELDS, TEXT_FIELDS
+from indexer.schema import TEXT_FIELDS
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
@@ -36,6 +36,7 @@ class WhooshSegment:
         self._lock = lock
         self.segment_id = name = leaf.segment().segment_id()
         self._arrays = {field: PostingArrays.open(folder, name, field) for field in TEXT_FIELDS}
+        self._columns = ColumnArrays.open(folder, name)
         self._open_files()
 
     def _open_files(self) -> None:
@@ -47,25 +48,16 @@ class WhooshSegment:
             perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
         if self._leaf.doc_count_all():
             self._leaf.stored_fields(0)
-        # Column readers on files opened now (Whoosh's own column_reader looks for the file
-        # at each call, and gives empty values once it has gone).
-        schema = self._leaf.schema
-        self._columns = {
-            field: perdoc.column_reader(field, schema[field].column_type)
-            for field in COLUMN_FIELDS
-            if perdoc.has_column(field)
-        }
 
-    def column(self, field: str) -> list[str]:
-        reader = self._columns.get(field)
-        if reader is None:  # no document of the segment has the field
-            return [""] * self.size
-        to_text = self._leaf.schema[field].from_column_value
-        return [to_text(value) for value in reader]
+    @property
+    def columns(self) -> ColumnArrays:
+        """Each document's day and source (read whole when the segment opens)."""
+        return self._columns
 
     def has_arrays(self) -> bool:
-        """Whether every text field the segment holds has its posting arrays."""
-        return all(
+        """Whether the segment has its columns and, for every text field it holds, its
+        posting arrays."""
+        return self._columns is not None and all(
             self._arrays[field] is not None or not self._leaf.field_length(field)
             for field in TEXT_FIELDS
         )
@@ -78,11 +70,16 @@ class WhooshSegment:
         return arrays.rows(term) if arrays is not None else None
 
     def lengths(self, field: str) -> np.ndarray:
+        """Each document's length in ``field``, from Whoosh's one byte per document (read
+        whole: the column holds the bytes up to the last document with the field)."""
         count = self._leaf.doc_count_all()
         column = self._leaf._perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
         if column is None:
             return np.ones(count)
-        raw = np.fromiter((column[i] for i in range(count)), dtype=np.uint8, count=count)
+        column._dbfile.seek(column._basepos)
+        raw = np.zeros(count, dtype=np.uint8)
+        stored = np.frombuffer(column._dbfile.read(column._count), dtype=np.uint8)
+        raw[: len(stored)] = stored
         lengths = _LENGTH_TABLE[raw]
         lengths[raw == 0] = 1.0
         return lengths
@@ -121,7 +118,6 @@ class WhooshReader:
                 f"الفهرس في {self.folder.parent} كتبته نسخة أقدم من نبأ — {arabic}",
             )
         self._lengths: dict[str, np.ndarray] = {}
-        self._columns: dict[str, list[str]] = {}
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -149,15 +145,18 @@ class WhooshReader:
                 return []
             return [int(docnum) for docnum in found if self.live[docnum]]
 
-    def column(self, field: str) -> list[str]:
-        # Read segment by segment: Whoosh's multi-segment column reader does not iterate
-        # past its first segment.
-        found = self._columns.get(field)
-        if found is None:
-            with self._lock:
-                found = [value for segment in self.segments for value in segment.column(field)]
-            self._columns[field] = found
-        return found
+    def days(self) -> np.ndarray:
+        parts = [segment.columns.days for segment in self.segments]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+    def sources(self) -> tuple[list[str], np.ndarray]:
+        names = sorted({name for segment in self.segments for name in segment.columns.source_names})
+        code_of = {name: code for code, name in enumerate(names, start=1)}
+        parts = []
+        for segment in self.segments:  # each segment's codes to the generation's codes
+            table = np.array([0, *map(code_of.__getitem__, segment.columns.source_names)])
+            parts.append(table[segment.columns.source_codes].astype(np.int32))
+        return names, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def close(self) -> None:
         self._reader.close()

@@ -24,10 +24,10 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import exact_term, word_term
-from indexer.arrays import write_posting_arrays
+from indexer.arrays import UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import article_fields
-from indexer.sources import Article
+from indexer.sources import Article, parse_date
 from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
 # Bytes the arrays hold per token and per distinct word: a segment is written when they
@@ -136,11 +136,16 @@ class SegmentBuilder:
             for name in ("title", "body", "lead", "exact")
         }
         self._ids: dict[str, dict[str, array]] = {}  # id field → value → docnums
+        self._days = array("i")  # each document's day number
+        self._sources: list[str] = []
         self._tokens = 0
 
     def add(self, article: Article, seq: int) -> None:
         """Index one article; ``seq`` is its place in the build (the last duplicate wins)."""
         values = article_fields(article, self._include_titles) | {"seq": seq}
+        day = parse_date(article.date)
+        self._days.append(day.toordinal() if day else UNDATED)
+        self._sources.append(article.source)
         docnum = self._docnum
         title = values.get("title", "")
         title_words = WORD_PATTERN.findall(title) if title else []
@@ -224,6 +229,7 @@ class SegmentBuilder:
                 add_term_rows(writer._tindex, [prefix + v.encode("utf-8") for v in values], rows)
             writer.finish_field()
         writer.close()
+        write_columns(self._storage.folder, self._segment.segment_id(), self._days, self._sources)
         self._segment.set_doc_count(self._docnum)
         self.segments.append(self._segment)
 
