@@ -7,12 +7,13 @@ live generation open.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from indexer.errors import DocumentNotFoundError, QueryError
+from indexer.errors import DocumentNotFoundError, NabaError, QueryError
 from search.aliases import DEFAULT_WEIGHT
 from search.planning import rank, select
 from search.presenting import make_document, make_hit
@@ -61,6 +62,7 @@ class Searcher:
         self.queries = QueryReader(aliases_file, variants_file, alias_weight)
         self.match = match
         self._snapshots = Snapshots(self.index_dir)
+        self._stop_warming = threading.Event()
         with self._snapshots.current():  # fail now, not at the first search, when unusable
             pass
 
@@ -71,7 +73,8 @@ class Searcher:
         self.close()
 
     def close(self) -> None:
-        """Close the index files."""
+        """Close the index files (and stop keeping them warm)."""
+        self._stop_warming.set()
         self._snapshots.close()
 
     @property
@@ -138,6 +141,22 @@ class Searcher:
             arrays = snapshot.arrays()
             for field in ("title", "body", "lead", "exact"):
                 arrays.lengths(field)
+
+    def keep_warm(self, every: float = 1.0) -> threading.Thread:
+        """Open each new generation of the index, and read what searches need from it, as
+        soon as a build publishes it (looked for every ``every`` seconds by a daemon
+        thread), so that the first search after an update does not wait for it."""
+
+        def watch() -> None:
+            while not self._stop_warming.wait(every):
+                try:
+                    self.warm()
+                except NabaError:  # no usable index for now: the searches say so
+                    pass
+
+        thread = threading.Thread(target=watch, name="naba-keep-warm", daemon=True)
+        thread.start()
+        return thread
 
     def export(
         self,

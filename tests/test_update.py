@@ -2,6 +2,7 @@
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -159,3 +160,29 @@ def test_many_small_updates_keep_the_number_of_segments_bounded(tmp_path, index)
         assert [hit.id for hit in latest] == ["b"]
         assert searcher.document("b").paragraphs[0].text.endswith(f"{3 * MAX_SMALL_SEGMENTS - 1}")
         assert searcher.search('"هدنة في الغوطة"').total == 3 * MAX_SMALL_SEGMENTS
+
+
+def test_a_kept_warm_searcher_opens_a_new_generation_before_any_search(tmp_path, index):
+    import time
+
+    def open_generations() -> set[str]:
+        found = set()
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:  # closed meanwhile (the listing's own descriptor)
+                continue
+            if "/gen-" in target:
+                found.add(Path(target).parent.name)
+        return found
+
+    with Searcher(index) as searcher:
+        searcher.keep_warm(every=0.05)
+        more = [{"id": "w", "title": "هدنة", "body": "هدنة في الغوطة"}]
+        update_index([write_jsonl(tmp_path / "w.jsonl", more)], index)
+        published = current_generation(index).name
+        deadline = time.monotonic() + 5
+        while published not in open_generations() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert published in open_generations()  # opened (and read) with no search asked
+        assert searcher.search("هدنة").total == 1

@@ -63,13 +63,15 @@ class _SearcherSlot:
 
 
 def warm_up(app: Flask) -> None:
-    """Open the index and read what searches need before the first request.
+    """Open the index and read what searches need before the first request, and again
+    for each generation a build publishes, before the first request on it.
 
     Without a usable index this does nothing: the pages say what to do.
     """
     with app.app_context():
         try:
             searcher().warm()
+            searcher().keep_warm()
         except SearchError as error:
             app.logger.warning("not warmed up: %s", error)
 
