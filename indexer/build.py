@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from indexer.disk import check_room, disk_failure, estimated_index_bytes
-from indexer.errors import BuildError, WorkerError
+from indexer.disk import check_room, disk_failures_said, estimated_index_bytes
+from indexer.errors import BuildError
 from indexer.store import (
     check_compatible,
     clone_generation,
@@ -153,24 +153,8 @@ def _change(
     start_from_live: bool,
 ) -> None:
     """Run ``write`` on a new generation under the write lock, then publish it."""
-    try:
-        _change_under_lock(index_dir, lock_timeout, report, write, start_from_live)
-    except (OSError, WorkerError) as error:  # a full, read-only or forbidden disk: say so
-        failure = disk_failure(error, index_dir)
-        if failure is None:
-            raise
-        raise failure from error
-
-
-def _change_under_lock(
-    index_dir: Path,
-    lock_timeout: float,
-    report: BuildReport | None,
-    write: Callable[[Path], dict],
-    start_from_live: bool,
-) -> None:
     started = time.perf_counter()
-    with write_lock(index_dir, lock_timeout):
+    with disk_failures_said(index_dir), write_lock(index_dir, lock_timeout):
         live = current_generation(index_dir)
         if start_from_live:
             _check_updatable(index_dir, live)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import errno
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.errors import BuildError
+from indexer.errors import BuildError, WorkerError
 
 # Index size per byte of source, measured on the two corpora (61,368 articles: 200 MB of
 # JSONL, 51 MB gzipped, a 730 MB index), with a margin.
@@ -56,9 +57,21 @@ def check_room(index_dir: Path, needed: int) -> None:
         )
 
 
+@contextmanager
+def disk_failures_said(index_dir: Path) -> Iterator[None]:
+    """Turn a write that fails because of the disk (full, read-only, not allowed), in this
+    process or a build worker, into a BuildError that says so; other failures pass."""
+    try:
+        yield
+    except (OSError, WorkerError) as error:
+        failure = disk_failure(error, index_dir)
+        if failure is None:
+            raise
+        raise failure from error
+
+
 def disk_failure(error: BaseException, index_dir: Path) -> BuildError | None:
-    """The sentence for a write that failed because of the disk (full, read-only, not
-    allowed), or None for any other failure."""
+    """The sentence for a write that failed because of the disk, or None for any other."""
     code = getattr(error, "errno", None)
     if code is None and isinstance(error, OSError) and "requested and" in str(error):
         code = errno.ENOSPC  # numpy's short write on a full disk carries no errno
