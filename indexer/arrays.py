@@ -42,15 +42,25 @@ def write_posting_arrays(
     paths = array_paths(folder, segment_name, field)
     encoded = [term.encode("utf-8") for term in terms]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    frequency_type = np.uint16 if len(freqs) == 0 or freqs.max() <= 0xFFFF else np.uint32
     np.save(paths["terms"], np.frombuffer(b"".join(encoded), dtype=np.uint8))
-    np.save(paths["term_starts"], np.concatenate(([0], np.cumsum(lengths))))
-    np.save(paths["starts"], np.asarray(starts, dtype=np.int64))
-    np.save(paths["docs"], np.asarray(docs, dtype=np.int32))
-    np.save(paths["freqs"], np.asarray(freqs, dtype=frequency_type))
+    np.save(paths["term_starts"], _narrowest(np.concatenate(([0], np.cumsum(lengths)))))
+    np.save(paths["starts"], _narrowest(starts))
+    np.save(paths["docs"], _narrowest(docs))
+    np.save(paths["freqs"], _narrowest(freqs))
     if positions is not None:
-        np.save(paths["positions"], np.asarray(positions, dtype=np.int32))
-        np.save(paths["position_starts"], np.asarray(position_starts, dtype=np.int64))
+        np.save(paths["positions"], _narrowest(positions))
+        np.save(paths["position_starts"], _narrowest(position_starts))
+
+
+def _narrowest(values) -> np.ndarray:
+    """Non-negative integers in the smallest unsigned type that holds them all (most
+    segments have fewer than 65,536 documents, and most bodies fewer words)."""
+    values = np.asarray(values)
+    largest = int(values.max()) if len(values) else 0
+    for kind in (np.uint8, np.uint16, np.uint32):
+        if largest <= np.iinfo(kind).max:
+            return values.astype(kind)
+    return values.astype(np.uint64)
 
 
 @dataclass(frozen=True)
