@@ -123,18 +123,20 @@ def column_paths(folder: Path, segment_name: str) -> dict[str, Path]:
     base = Path(folder) / segment_name
     return {
         "days": Path(f"{base}.days.npy"),
+        "seqs": Path(f"{base}.seqs.npy"),
         "source_codes": Path(f"{base}.source_codes.npy"),
         "source_names": Path(f"{base}.source_names.json"),
     }
 
 
-def write_columns(folder: Path, segment_name: str, days, sources: list[str]) -> None:
-    """Save each document's day number (date.toordinal(), UNDATED for none) and source
-    (as codes: 0 for none, i + 1 for the i-th of the sorted names)."""
+def write_columns(folder: Path, segment_name: str, days, sources: list[str], seqs) -> None:
+    """Save each document's day number (date.toordinal(), UNDATED for none), source (as
+    codes: 0 for none, i + 1 for the i-th of the sorted names) and place in the builds."""
     paths = column_paths(folder, segment_name)
     names = sorted(set(sources) - {""})
     codes = {name: code for code, name in enumerate(names, start=1)} | {"": 0}
     np.save(paths["days"], np.asarray(days, dtype=np.int32))
+    np.save(paths["seqs"], np.asarray(seqs, dtype=np.int64))
     np.save(paths["source_codes"], np.fromiter(map(codes.__getitem__, sources), dtype=np.int32))
     paths["source_names"].write_text(json.dumps(names, ensure_ascii=False), "utf-8")
 
@@ -144,6 +146,7 @@ class ColumnArrays:
     """One segment's columns, read whole (a few bytes per document)."""
 
     days: np.ndarray  # int32 per document
+    seqs: np.ndarray  # int64 per document: its place in the builds
     source_codes: np.ndarray  # int32 per document, 0: no source
     source_names: list[str]  # code i + 1 is source_names[i]
 
@@ -155,6 +158,7 @@ class ColumnArrays:
             return None
         return cls(
             np.load(paths["days"]),
+            np.load(paths["seqs"]),
             np.load(paths["source_codes"]),
             json.loads(paths["source_names"].read_text("utf-8")),
         )

@@ -52,6 +52,9 @@ class IndexReader(Protocol):
     def days(self) -> np.ndarray:
         """Each document's day number (date.toordinal(); UNDATED, 0, for none)."""
 
+    def seqs(self) -> np.ndarray:
+        """Each document's place in the builds (later articles have larger numbers)."""
+
     def sources(self) -> tuple[list[str], np.ndarray]:
         """The sources named in the generation, sorted, and each document's source as a
         code: 0 for none, i + 1 for names[i]."""

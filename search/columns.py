@@ -13,12 +13,15 @@ from search.facets import TimeSeries, series_from_days
 
 
 class Columns:
-    """The date (as a day number) and source (as a code) of every document number."""
+    """The date (as a day number), source (as a code) and place in the builds (``seqs``:
+    equal scores and dates are ordered by it, so a ranking does not depend on how a build's
+    workers shared the articles) of every document number."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.days = reader.days()
         self.source_names, self.source_codes = reader.sources()
         self.known_sources = frozenset(self.source_names)
+        self.seqs = reader.seqs()
 
     def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:
         """The documents dated from ``start`` to ``end`` (YYYY-MM-DD, inclusive; "" is open)."""
@@ -53,14 +56,15 @@ class Columns:
         return series_from_days(per_day, undated, interval)
 
     def by_date(self, docs: np.ndarray, newest: bool) -> np.ndarray:
-        """The documents newest or oldest first; undated ones last, ties by document number."""
+        """The documents newest or oldest first; undated ones last, ties in build order."""
         days = self.days[docs].astype(np.int64)
         key = (
             np.where(days == UNDATED, -1, days)
             if newest
             else np.where(days == UNDATED, 1 << 40, days)
         )
-        order = np.lexsort((docs, -key)) if newest else np.lexsort((docs, key))
+        seqs = self.seqs[docs]
+        order = np.lexsort((seqs, -key)) if newest else np.lexsort((seqs, key))
         return docs[order]
 
 

@@ -329,14 +329,22 @@ class Evaluator:
         return matches
 
 
-def top(scores: np.ndarray, docs: np.ndarray, start: int, stop: int) -> list[tuple[int, float]]:
-    """(document, score) ranked ``start`` to ``stop`` among ``docs``: best score first, then
-    lower document number (Whoosh's order for ties)."""
+def top(
+    scores: np.ndarray,
+    docs: np.ndarray,
+    start: int,
+    stop: int,
+    ties: np.ndarray | None = None,
+) -> list[tuple[int, float]]:
+    """(document, score) ranked ``start`` to ``stop`` among ``docs``: best score first, equal
+    scores by ``ties`` (a key per document number; by default the document number, Whoosh's
+    order)."""
     if start >= len(docs):
         return []
     chosen = scores[docs]
-    if len(docs) > stop:
-        keep = np.argpartition(-chosen, stop - 1)[:stop]
+    if len(docs) > stop:  # the best ``stop``, and every document tied with the last of them
+        threshold = -np.partition(-chosen, stop - 1)[stop - 1]
+        keep = chosen >= threshold
         docs, chosen = docs[keep], chosen[keep]
-    order = np.lexsort((docs, -chosen))[start:stop]
+    order = np.lexsort((docs if ties is None else ties[docs], -chosen))[start:stop]
     return [(int(docs[i]), float(chosen[i])) for i in order]

@@ -89,7 +89,7 @@ def rank(
         if stop <= 0:
             break
         if sort == "relevance":
-            found = top(selection.scores, docs, max(start, 0), stop)
+            found = top(selection.scores, docs, max(start, 0), stop, columns.seqs)
         else:
             ordered = columns.by_date(docs, newest=sort == "newest")
             found = [(int(d), 0.0) for d in ordered[max(start, 0) : stop]]

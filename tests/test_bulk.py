@@ -169,7 +169,7 @@ def test_small_segments_answer_like_one(tmp_path, monkeypatch):
             a, b = first.search(query, per_page=50), second.search(query, per_page=50)
             assert a.total == b.total > 0
             assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits])
-            assert {h.id for h in a.hits} == {h.id for h in b.hits}
+            assert [h.id for h in a.hits] == [h.id for h in b.hits]  # ties in build order
 
 
 def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path):
@@ -205,3 +205,23 @@ def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path):
             assert (counts >= 1).all()
             found += bool(expected)
         assert found >= 50  # the phrases taken from articles are found
+
+
+def test_equal_scores_rank_in_the_order_the_articles_came_however_the_build_ran(
+    tmp_path, monkeypatch
+):
+    # Copies of one story under different ids (the archives have many): equal scores.
+    source = tmp_path / "copies.jsonl"
+    lines = [
+        json.dumps({"id": f"copy{n:03d}", "body": "قصف على الغوطة الشرقية"}) for n in range(600)
+    ]
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "one", processes=1)
+    monkeypatch.setattr("indexer.writing.WRITER_MEMORY_MB", 0.05)  # many segments, 2 workers
+    build_index([source], tmp_path / "many", processes=2)
+    expected = [f"copy{n:03d}" for n in range(20)]
+    for index in ("one", "many"):
+        with Searcher(tmp_path / index) as searcher:
+            assert [h.id for h in searcher.search("الغوطة", per_page=20).hits] == expected
+            oldest = searcher.search("الغوطة", per_page=20, sort="oldest").hits
+            assert [h.id for h in oldest] == expected  # undated: in build order too

@@ -149,6 +149,10 @@ class WhooshReader:
         parts = [segment.columns.days for segment in self.segments]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
+    def seqs(self) -> np.ndarray:
+        parts = [segment.columns.seqs for segment in self.segments]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
     def sources(self) -> tuple[list[str], np.ndarray]:
         names = sorted({name for segment in self.segments for name in segment.columns.source_names})
         code_of = {name: code for code, name in enumerate(names, start=1)}

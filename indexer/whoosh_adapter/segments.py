@@ -137,6 +137,7 @@ class SegmentBuilder:
         }
         self._ids: dict[str, dict[str, array]] = {}  # id field → value → docnums
         self._days = array("i")  # each document's day number
+        self._seqs = array("q")
         self._sources: list[str] = []
         self._tokens = 0
 
@@ -146,6 +147,7 @@ class SegmentBuilder:
         day = parse_date(article.date)
         self._days.append(day.toordinal() if day else UNDATED)
         self._sources.append(article.source)
+        self._seqs.append(seq)
         docnum = self._docnum
         title = values.get("title", "")
         title_words = WORD_PATTERN.findall(title) if title else []
@@ -229,7 +231,10 @@ class SegmentBuilder:
                 add_term_rows(writer._tindex, [prefix + v.encode("utf-8") for v in values], rows)
             writer.finish_field()
         writer.close()
-        write_columns(self._storage.folder, self._segment.segment_id(), self._days, self._sources)
+        write_columns(
+            self._storage.folder, self._segment.segment_id(), self._days, self._sources,
+            self._seqs,
+        )  # fmt: skip
         self._segment.set_doc_count(self._docnum)
         self.segments.append(self._segment)
 
