@@ -12,9 +12,9 @@ from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases, load_va
 from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
 from search.query import ParsedQuery, parse
+from search.results import MAX_PAGE
 
 MAX_PER_PAGE = 100
-MAX_PAGE = 1000
 EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
 MATCH_MODES = ("all", "any")
 
@@ -68,7 +68,8 @@ def make_request(
             "match must be all (articles with every word) or any (with any word)",
             "المطابقة إما all (كل الكلمات) أو any (أي كلمة)",
         )
-    filters = make_filters(tuple(sources), date_from, date_to)
+    filters = make_filters(tuple(_as_known(name, known_sources) for name in sources), date_from,
+                           date_to)  # fmt: skip
     unknown = [name for name in filters.sources if name not in known_sources]
     if unknown:
         raise QueryError(
@@ -76,6 +77,14 @@ def make_request(
             f"لا مقالات من المصدر «{unknown[0][:100]}» في هذا الفهرس",
         )
     return Request(parsed, filters, check_sort(sort), match)
+
+
+def _as_known(name: str, known_sources: Collection[str]) -> str:
+    """The source as the archive spells it when only its letter case differs (BBC, bbc)."""
+    if name in known_sources:
+        return name
+    folded = name.strip().casefold()
+    return next((known for known in known_sources if known.casefold() == folded), name)
 
 
 def check_page(page: int, per_page: int, interval: str) -> None:

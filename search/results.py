@@ -56,6 +56,8 @@ class ArticleInfo:
         return {name: stored.get(name, "") for name in _INFO_FIELDS}
 
 
+MAX_PAGE = 1000  # the last page a search can ask for
+
 _INFO_FIELDS = ("id", "title", "date", "source", "url", "category", "author")
 
 
@@ -126,7 +128,13 @@ class SearchResults:
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        """Whether a next page can be asked for (pages stop at MAX_PAGE)."""
+        return self.page < min(self.pages, MAX_PAGE)
+
+    @property
+    def beyond_last_page(self) -> bool:
+        """Whether more hits are listed than the pages can reach: narrow the search."""
+        return self.pages > MAX_PAGE
 
     @property
     def first_rank(self) -> int:

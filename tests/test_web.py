@@ -258,3 +258,32 @@ def test_every_article_is_reachable_from_its_link_whatever_its_id(tmp_path):
         reached |= {i for i in ids if f">{html.escape(i)}</bdi>" in response.get_data(True)}
     assert reached == set(ids)
     assert client.get("/api/doc", query_string={"id": "a//b"}).get_json()["id"] == "a//b"
+
+
+def test_a_source_matches_whatever_its_letter_case(client):
+    exact = client.get("/api/search", query_string={"q": "داعش", "source": "BBC"}).get_json()
+    lower = client.get("/api/search", query_string={"q": "داعش", "source": "bbc"}).get_json()
+    assert lower["total"] == exact["total"] > 0 and lower["filters"]["sources"] == ["BBC"]
+
+
+def test_the_csv_export_names_its_charset_once(client):
+    response = client.get("/export.csv", query_string={"q": "الغوطة"})
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_the_last_reachable_page_links_to_no_page_it_cannot_show(tmp_path):
+    import json
+
+    from indexer import build_index
+
+    source = tmp_path / "a.jsonl"
+    lines = (json.dumps({"id": f"a{n}", "body": f"قصف الغوطة {n}"}) for n in range(1003))
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "index")
+    client = create_app(Config(index=tmp_path / "index")).test_client()
+    page = client.get("/", query_string={"q": "الغوطة", "per_page": 1, "page": 1000})
+    text = page.get_data(as_text=True)
+    assert "الصفحة 1000 من 1003" in text and 'rel="next"' not in text
+    assert "ضيّق البحث" in text  # says how to reach the rest
+    before = client.get("/", query_string={"q": "الغوطة", "per_page": 1, "page": 999})
+    assert 'rel="next"' in before.get_data(as_text=True)

@@ -113,7 +113,7 @@ def export():
         return error_response(400, "limit must be a whole number")
     exported = searcher().export(args.query, limit=limit, **args.filters())
     if as_csv:
-        return _download(_csv(exported.hits), "text/csv; charset=utf-8", "naba-export.csv")
+        return _download(_csv(exported.hits), "text/csv", "naba-export.csv")  # + its charset
     text = json.dumps(exported.to_dict(), ensure_ascii=False, indent=1)
     return _download(text, "application/json", "naba-export.json")
 
