@@ -96,3 +96,18 @@ def test_no_module_imports_what_its_layer_may_not():
                 broken.append(f"{module} imports whoosh outside {WHOOSH_ADAPTER}")
     assert broken == []
     assert "whoosh.index" in _imports(ROOT / WHOOSH_ADAPTER / "reader.py")  # imports are seen
+
+
+def test_every_package_of_the_project_is_installed():
+    from setuptools import find_packages
+
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    installed = set(find_packages(str(ROOT), include=include))
+    on_disk = {
+        ".".join(path.parent.relative_to(ROOT).parts)
+        for package in ("indexer", "search", "web", "naba")
+        for path in (ROOT / package).rglob("__init__.py")
+    }
+    assert on_disk <= installed and "indexer.whoosh_adapter" in installed
