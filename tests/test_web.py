@@ -287,3 +287,12 @@ def test_the_last_reachable_page_links_to_no_page_it_cannot_show(tmp_path):
     assert "ضيّق البحث" in text  # says how to reach the rest
     before = client.get("/", query_string={"q": "الغوطة", "per_page": 1, "page": 999})
     assert 'rel="next"' in before.get_data(as_text=True)
+
+
+def test_the_header_says_which_filters_a_new_query_keeps(client):
+    page = client.get("/", query_string={"q": "داعش", "source": "BBC", "from": "2018-05"})
+    text = page.get_data(as_text=True)
+    header = text[text.index("<header") : text.index("</header>") + 200]
+    assert 'class="kept-filters"' in header and "BBC" in header and "2018-05" in header
+    plain = client.get("/", query_string={"q": "داعش"}).get_data(as_text=True)
+    assert 'class="kept-filters"' not in plain
