@@ -94,6 +94,7 @@ def test_missing_index_is_a_503_page_naming_the_fix(tmp_path):
     client = create_app(Config(index=tmp_path / "none")).test_client()
     response = client.get("/", query_string={"q": "داعش"})
     assert response.status_code == 503 and "naba index" in response.get_data(as_text=True)
+    assert "لا فهرس لنبأ" in client.get("/", query_string={"q": "داعش"}).get_data(as_text=True)
     assert client.get("/api/search", query_string={"q": "داعش"}).status_code == 503
 
 

@@ -105,11 +105,11 @@ def _query_error(error: QueryError):
 
 
 def _not_found(error: DocumentNotFoundError):
-    return error_response(404, str(error), "لا توجد مقالة بهذا المعرّف في الفهرس.")
+    return error_response(404, str(error), error.arabic)
 
 
 def _index_unavailable(error: IndexUnavailableError):
-    return error_response(503, str(error))
+    return error_response(503, str(error), error.arabic)
 
 
 def _http_error(error: HTTPException):
