@@ -67,7 +67,7 @@ def _narrowest(values) -> np.ndarray:
 class PostingArrays:
     """One segment field's posting arrays, memory-mapped."""
 
-    terms: bytes | memoryview  # every term's UTF-8, one after the other
+    terms: memoryview  # every term's UTF-8, one after the other
     term_starts: list[int] | np.ndarray
     starts: np.ndarray
     docs: np.ndarray
@@ -86,9 +86,7 @@ class PostingArrays:
             part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
             for part, path in paths.items()
         }
-        found["terms"] = found["terms"].tobytes() if found["terms"].size < 1 << 20 else (
-            memoryview(found["terms"])
-        )
+        found["terms"] = memoryview(found["terms"])
         return cls(**found)
 
     def row(self, term: str) -> int | None:

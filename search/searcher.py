@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
+from indexer.schema import TEXT_FIELDS
 from search.aliases import DEFAULT_WEIGHT
 from search.planning import rank, select
 from search.presenting import make_document, make_hit
@@ -139,7 +140,7 @@ class Searcher:
         with self._snapshots.current() as snapshot:
             snapshot.columns()
             arrays = snapshot.arrays()
-            for field in ("title", "body", "lead", "exact"):
+            for field in TEXT_FIELDS:
                 arrays.lengths(field)
 
     def keep_warm(self, every: float = 1.0) -> threading.Thread:

@@ -16,7 +16,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, clean_files
 
 from indexer.errors import IndexBusyError
-from indexer.sources import Article
+from indexer.sources import FIELDS, Article
 from indexer.whoosh_adapter.reader import WhooshReader
 from indexer.whoosh_adapter.schema import build_schema
 from indexer.whoosh_adapter.segments import SegmentBuilder
@@ -97,16 +97,16 @@ class WhooshIndex:
         """Re-index the live articles of the small segments into one, when more than
         MAX_SMALL_SEGMENTS of them have piled up (so the number of segments, and of open
         files, stays bounded however many updates come); returns how many were merged."""
+        merged = {
+            segment.segment_id()
+            for segment in self._ix._read_toc().segments
+            if segment.doc_count() < MERGE_BELOW  # live articles
+        }
+        if len(merged) <= MAX_SMALL_SEGMENTS:
+            return 0  # decided from the TOC alone: most updates open no reader here
         reader = self.reader()
         try:
-            small = [
-                segment
-                for segment in reader.segments
-                if reader.live[segment.offset : segment.offset + segment.size].sum() < MERGE_BELOW
-            ]
-            if len(small) <= MAX_SMALL_SEGMENTS:
-                return 0
-            merged = {segment.segment_id for segment in small}
+            small = [segment for segment in reader.segments if segment.segment_id in merged]
             builder = segment_builder(self.folder, memory_mb, include_titles=True)
             for segment in small:  # titles left out of the build are not stored either
                 for docnum in range(segment.offset, segment.offset + segment.size):
@@ -139,6 +139,5 @@ class WhooshIndex:
 
 def _stored_article(fields: dict) -> tuple[Article, int]:
     """The article a document was made from, and its place in the builds (``seq``)."""
-    names = ("id", "title", "body", "date", "source", "category", "url", "author")
-    values = {name: fields.get(name, "") for name in names}
+    values = {name: fields.get(name, "") for name in FIELDS}
     return Article(**values, origin=f"index:{values['id']}"), fields["seq"]

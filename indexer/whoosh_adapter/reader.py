@@ -1,9 +1,9 @@
 """Reading one generation through naba's IndexReader interface (indexer/reader.py).
 
-Postings come only from naba's posting arrays beside each segment; Whoosh's files give the
-term → row lookups, field lengths, deletions, stored fields and columns. Every segment must
-have its arrays: an index without them is from an older naba and is refused with a
-"rebuild" message. Safe to share between threads (Whoosh's files are read under a lock).
+Terms, postings, days, sources and build order come from naba's arrays beside each segment;
+Whoosh's files give the field lengths, deletions and stored fields. Every segment must have
+its arrays: an index without them is from an older naba and is refused with a "rebuild"
+message. Safe to share between threads (Whoosh's files are read under a lock).
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ _LENGTHS_COLUMN = NumericColumn("B")
 class WhooshSegment:
     """One Whoosh segment and naba's posting arrays beside it."""
 
-    def __init__(self, leaf, offset: int, folder: Path, lock: threading.Lock) -> None:
+    def __init__(self, leaf, offset: int, folder: Path) -> None:
         self._leaf = leaf
         self.offset = offset
         self.size = leaf.doc_count_all()  # document numbers, deleted ones included
-        self._lock = lock
         self.segment_id = name = leaf.segment().segment_id()
         self._arrays = {field: PostingArrays.open(folder, name, field) for field in TEXT_FIELDS}
         self._columns = ColumnArrays.open(folder, name)
@@ -46,7 +45,7 @@ class WhooshSegment:
         perdoc = self._leaf._perdoc
         for field in TEXT_FIELDS:
             perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
-        if self._leaf.doc_count_all():
+        if self.size:
             self._leaf.stored_fields(0)
 
     @property
@@ -71,8 +70,9 @@ class WhooshSegment:
 
     def lengths(self, field: str) -> np.ndarray:
         """Each document's length in ``field``, from Whoosh's one byte per document (read
-        whole: the column holds the bytes up to the last document with the field)."""
-        count = self._leaf.doc_count_all()
+        whole: the column holds the bytes up to the last document with the field; call
+        under the reader's lock)."""
+        count = self.size
         column = self._leaf._perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
         if column is None:
             return np.ones(count)
@@ -108,7 +108,7 @@ class WhooshReader:
             deleted = list(leaf.segment().deleted_docs())
             if deleted:
                 self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
-            self.segments.append(WhooshSegment(leaf, offset, self.folder, self._lock))
+            self.segments.append(WhooshSegment(leaf, offset, self.folder))
         if not all(segment.has_arrays() for segment in self.segments):
             self.close()
             english, arabic = rebuild_hint(self.folder.parent)

@@ -26,7 +26,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from indexer.analysis import exact_term, word_term
 from indexer.arrays import UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
-from indexer.schema import article_fields
+from indexer.schema import TEXT_FIELDS, article_fields
 from indexer.sources import Article, parse_date
 from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
@@ -120,7 +120,7 @@ class SegmentBuilder:
         self._budget = int(memory_mb * 1024 * 1024)
         self._include_titles = include_titles
         self._compress_from = compress_from
-        for name in ("title", "body", "lead", "exact"):
+        for name in TEXT_FIELDS:
             if not isinstance(schema[name].format, (Positions, Frequency)):
                 raise TypeError(f"the bulk writer expects {name!r} to be a text field")
         self.segments: list = []
@@ -133,7 +133,7 @@ class SegmentBuilder:
         stems, exact = _Vocabulary(word_term), _Vocabulary(exact_term)
         self._text = {
             name: _Tokens(exact if name == "exact" else stems)
-            for name in ("title", "body", "lead", "exact")
+            for name in TEXT_FIELDS
         }
         self._ids: dict[str, dict[str, array]] = {}  # id field → value → docnums
         self._days = array("i")  # each document's day number
