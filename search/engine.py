@@ -4,10 +4,10 @@ A query engine that walks postings one at a time in Python costs ~1 µs per post
 query node: a two-word query on common words touches hundreds of thousands. This module
 reads each term's postings from the arrays of every segment (indexer/reader.py; cached per
 index generation) and evaluates naba's query plan (search/plan.py) with vector arithmetic,
-giving the scores Whoosh's BM25F would give a Term, Phrase, Or, And, AndMaybe or AndNot (the
+giving the scores Whoosh's BM25 would give a Term, Phrase, Or, And, AndMaybe or AndNot (the
 tests check them against Whoosh) for every matching article at once; a Concept scores as one
-term made of its names. Phrases are matched from the position arrays, then scored as their
-words.
+term made of its names in several fields (BM25F, checked against the formula over Whoosh's
+own postings). Phrases are matched from the position arrays, then scored as their words.
 """
 
 from __future__ import annotations
@@ -106,17 +106,33 @@ class IndexArrays:
             self._phrases.put(key, found)
         return found
 
-    def concept_matches(self, concept: plan.Concept) -> tuple[np.ndarray, np.ndarray]:
-        """The documents with any of the concept's names, ascending, and how often the
-        concept occurs in each, its names' occurrences weighted and overlapping ones
-        counted once (cached)."""
-        key = (concept.field, concept.names)
+    def name_matches(
+        self, field: str, names: tuple[plan.Name, ...]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The documents with any of the names in ``field``, ascending, and how often they
+        occur in each, weighted, overlapping ones counted once (cached). A field without
+        positions only finds one-word names."""
+        if len(names) == 1 and len(names[0].words) == 1 and names[0].weight == 1.0:
+            found = self.postings(field, names[0].words[0])  # cached by size
+            return found.docs, found.freqs
+        key = (field, names)
         found = self._concepts.get(key, _MISSING)
         if found is _MISSING:
-            names = tuple((name.words, name.weight) for name in concept.names)
-            found = self._occurrences(concept.field, names, 1)
+            if field in POSITIONAL_FIELDS:
+                found = self._occurrences(field, tuple((n.words, n.weight) for n in names), 1)
+            else:
+                found = self._frequencies(field, [n for n in names if len(n.words) == 1])
             self._concepts.put(key, found)
         return found
+
+    def _frequencies(self, field: str, names: list[plan.Name]) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, weighted frequencies) of one-word names, from their postings."""
+        found = [self.postings(field, name.words[0]) for name in names]
+        if not found:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        docs, inverse = np.unique(np.concatenate([p.docs for p in found]), return_inverse=True)
+        weights = np.concatenate([p.freqs * n.weight for p, n in zip(found, names, strict=True)])
+        return docs, np.bincount(inverse, weights=weights, minlength=len(docs))
 
     def _occurrences(
         self, field: str, names: tuple[tuple[tuple[str, ...], float], ...], slop: int
@@ -218,13 +234,15 @@ class Matches:
 
 
 class Evaluator:
-    """Scores a query plan over whole posting arrays: BM25 per field, as Whoosh's BM25F
-    scores a term, and a concept as one term with its names' frequencies added."""
+    """Scores query plans over whole posting arrays: a term with BM25, as Whoosh scores it,
+    and a concept as one BM25F term. A concept met again (the strict and the relaxed plan of
+    one request share them) is scored once."""
 
     def __init__(self, arrays: IndexArrays, k1: float, b: float):
         self.arrays = arrays
         self.k1 = k1
         self.b = b
+        self._scored: dict[plan.Concept, Matches] = {}
 
     def run(self, query: plan.Node) -> Matches:
         """Scores and matches of ``query`` over the live documents."""
@@ -243,7 +261,10 @@ class Evaluator:
         if isinstance(node, plan.Phrase):
             return self._phrase(node)
         if isinstance(node, plan.Concept):
-            return self._concept(node)
+            found = self._scored.get(node)
+            if found is None:
+                found = self._scored[node] = self._concept(node)
+            return Matches(found.scores.copy(), found.mask.copy())  # callers add into them
         if isinstance(node, plan.AndNot):
             kept = self._evaluate(node.kept)
             dropped = self._evaluate(node.dropped).mask
@@ -306,26 +327,25 @@ class Evaluator:
         return matches
 
     def _concept(self, node: plan.Concept) -> Matches:
-        """One term whose frequency in a document is the weighted sum of its names' (a
-        phrase's occurrences counted as the phrase), under the idf of the articles that
-        contain any name."""
+        """BM25F: a document's weighted occurrences of the names in each field, each field's
+        divided by that field's length normalization, added up, then saturated once, under
+        the idf of the documents with any name in any field (counted like a term's document
+        frequency: deleted articles included)."""
         matches = self._empty()
         tf = np.zeros(self.arrays.size)
-        if node.field in POSITIONAL_FIELDS:
-            docs, counts = self.arrays.concept_matches(node)
-            tf[docs] = counts
+        for part in node.parts:
+            docs, counts = self.arrays.name_matches(part.field, part.names)
+            if not len(docs):
+                continue
+            lengths = self.arrays.lengths(part.field)[docs]
+            average = self.arrays.average_length(part.field)
+            tf[docs] += part.weight * counts / ((1 - self.b) + self.b * lengths / average)
             matches.mask[docs] = True
-        else:  # a field without positions: one-word names, their frequencies added up
-            for name in node.names:
-                if len(name.words) > 1:
-                    raise ValueError(f"{node.field} keeps no positions to find {name.words}")
-                postings = self.arrays.postings(node.field, name.words[0])
-                tf[postings.docs] += postings.freqs * name.weight
-                matches.mask[postings.docs] = True
         docs = np.flatnonzero(matches.mask)
         if len(docs):
-            # Counted like a term's document frequency: deleted articles included.
-            matches.scores[docs] = self._bm25(node.field, docs, tf[docs], len(docs)) * node.boost
+            idf = lucene_idf(self.arrays.documents, len(docs))
+            found = tf[docs]
+            matches.scores[docs] = idf * found * (self.k1 + 1) / (found + self.k1) * node.boost
         return matches
 
 

@@ -1,10 +1,14 @@
 """naba's query plan: what a parsed query asks of an index, independent of any engine.
 
 The parser builds a plan from small frozen nodes and the evaluator scores it. A ``Concept``
-is one thing said several ways — an actor's aliases, a name's spellings — and is scored as
-a single term (Lucene's SynonymQuery, Xapian's OP_SYNONYM): the frequencies of its names
-are added, under one idf over the articles that contain any of them. So a query of two
-concepts stays two concepts, however many names the first one has.
+is one thing the query asks for — a word, or an actor said several ways (its aliases, a
+name's spellings) — searched in several fields at once and scored as a single term with
+BM25F (Robertson and Zaragoza's multi-field BM25, as Lucene's CombinedFieldQuery): in each
+article the occurrences of its names in every field are weighted, normalized by that
+field's length and added before the frequency saturates, under one idf over the articles
+that contain any name anywhere. So a query of two concepts stays two concepts, however many
+names and fields the first one has, and a word found in the title and again in the body
+counts as one word found often, not as two words.
 """
 
 from __future__ import annotations
@@ -42,11 +46,21 @@ class Name:
 
 
 @dataclass(frozen=True)
-class Concept:
-    """Several names of one thing in one field, scored as one term."""
+class InField:
+    """Names looked for in one field, and how much an occurrence there counts. A field
+    without positions only finds one-word names."""
 
     field: str
     names: tuple[Name, ...]
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One thing asked for, found through its names in several fields and scored as one
+    term (BM25F)."""
+
+    parts: tuple[InField, ...]
     boost: float = 1.0
 
 

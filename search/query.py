@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from indexer.analysis import analyze, analyze_exact
 from indexer.errors import QueryError
-from indexer.schema import POSITIONAL_FIELDS
 from search import plan
 
 MAX_QUERY_CHARS = 1000
@@ -208,6 +207,10 @@ class _Fields:
         found = [("title", self.title), ("body", 1.0)]
         return tuple(found + [("lead", self.lead)] if self.lead else found)
 
+    def concept(self, names: tuple[plan.Name, ...]) -> plan.Concept:
+        """The names searched in every field as one term."""
+        return plan.Concept(tuple(plan.InField(f, names, w) for f, w in self.weighted()))
+
 
 def _clause_plan(
     clause: Clause, fields: _Fields, strict: bool, literal_phrases: bool = True
@@ -229,27 +232,22 @@ def _exact_bonus(clause: Clause, fields: _Fields) -> plan.Node:
 
 
 def _concept_plan(clause: Clause, fields: _Fields) -> plan.Node:
-    """A name with aliases is one concept per field: the names typed and their aliases count
-    as occurrences of one term (alias names are phrases: "تنظيم الدولة" is not تنظيم and
-    الدولة apart), with the aliases' occurrences weighted by ``alternative_weight``."""
+    """A name with aliases is one concept: the name typed and its aliases count as
+    occurrences of one term in every field (alias names are phrases: "تنظيم الدولة" is not
+    تنظيم and الدولة apart), the aliases' occurrences weighted by ``alternative_weight``."""
     names = (
         plan.Name(clause.terms),
         *(plan.Name(terms, clause.alternative_weight) for _, terms in clause.alternatives),
     )
-    concepts = []
-    for field, boost in fields.weighted():
-        # The lead keeps no positions: only one-word names are looked for there.
-        usable = names if field in POSITIONAL_FIELDS else [n for n in names if len(n.words) == 1]
-        if usable:
-            concepts.append(plan.Concept(field, tuple(usable), boost))
-    own: plan.Node = plan.Or(tuple(concepts))
+    own: plan.Node = fields.concept(names)
     if fields.exact and clause.exact:
         own = plan.AndMaybe(own, _exact_bonus(clause, fields))
     return own
 
 
 def _terms_plan(terms: tuple[str, ...], phrase: bool, fields: _Fields, strict: bool) -> plan.Node:
-    """Terms on title, body (and lead): one term, a phrase, or every term.
+    """Terms on title, body (and lead): one term (a concept of one name), a phrase, or
+    every term.
 
     When not ``strict`` (any of the query's words may match) a phrase counts as its words:
     the caller decides, because in long queries quotes mostly mark reported speech, and
@@ -257,17 +255,10 @@ def _terms_plan(terms: tuple[str, ...], phrase: bool, fields: _Fields, strict: b
     (see bench/results/quality-tuning.md).
     """
     if len(terms) == 1:
-        return plan.Or(
-            tuple(plan.Term(field, terms[0], boost) for field, boost in fields.weighted())
-        )
+        return fields.concept((plan.Name(terms),))
     words = tuple(_terms_plan((term,), False, fields, strict) for term in terms)
     if not strict:
         return plan.Or(words)
     if not phrase:
         return plan.And(words)
-    return plan.Or(
-        (
-            plan.Phrase("title", terms, fields.title),
-            plan.Phrase("body", terms),
-        )
-    )
+    return fields.concept((plan.Name(terms),))  # the phrase as one term

@@ -21,10 +21,10 @@ class Ranking:
     """How articles are scored: the one place the ranking settings and their defaults live
     (config.toml's settings of the same names start from these)."""
 
-    bm25_k1: float = 0.9  # term-frequency saturation (higher: repeats count more)
+    bm25_k1: float = 1.0  # term-frequency saturation (higher: repeats count more)
     bm25_b: float = 0.75  # length normalization (0: none, 1: full)
-    title_boost: float = 1.0  # a word in the title against one in the body
-    lead_boost: float = 0.15  # extra weight for words among the opening words of the body
+    title_boost: float = 3.0  # an occurrence in the title against one in the body
+    lead_boost: float = 0.5  # extra weight for occurrences among the opening words of the body
     exact_boost: float = 0.3  # extra weight for the query's own word forms (unstemmed)
     proximity_boost: float = 0.0  # extra weight for query words near each other
     proximity_slop: int = 3  # how many words apart counts as near

@@ -85,6 +85,8 @@ MUST_DIFFER = [
 # Single-word names of the alias list and the term each must get.
 ALIAS_NAMES = {
     "داعش": "داعش",
+    "الدواعش": "دواعش",
+    "داعشي": "داعشي",
     "قسد": "قسد",
     "الحوثيون": "حوثي",
     "الحوثي": "حوثي",

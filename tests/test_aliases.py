@@ -79,10 +79,12 @@ def test_an_actor_and_its_aliases_are_one_concept_whose_long_names_are_phrases()
     parsed = expand_aliases(parse("داعش تمويل"), load_aliases())
     query = to_plan(parsed, conjunction=False, title_boost=1.0)
     assert isinstance(query, plan.Or) and len(query.parts) == 2  # two concepts, not nine
-    concepts = [node for node in query.parts[0].parts if isinstance(node, plan.Concept)]
-    assert {concept.field for concept in concepts} == {"title", "body"}
-    names = {name.words for name in concepts[0].names}
+    isis, funding = query.parts
+    assert isinstance(isis, plan.Concept) and isinstance(funding, plan.Concept)
+    assert {part.field for part in isis.parts} == {"title", "body"}  # one term over both
+    names = {name.words for name in isis.parts[0].names}
     assert ("داعش",) in names and ("تنظيم", "دول") in names
+    assert [name.words for name in funding.parts[0].names] == [("تمويل",)]
 
 
 def test_an_alias_is_found_as_a_run_of_indexed_words():

@@ -16,6 +16,7 @@ from indexer.whoosh_adapter import WhooshReader
 from search import Searcher, plan
 from search.engine import Evaluator, IndexArrays, top
 from search.planning import query_plan
+from search.query import ParsedQuery
 from search.requests import QueryReader
 from search.scoring import Ranking, lucene_idf
 from tests.conftest import ARTICLES
@@ -49,6 +50,38 @@ def _whoosh(node: plan.Node) -> wq.Query:
     return wq.AndNot(_whoosh(node.kept), _whoosh(node.dropped))
 
 
+def _word_plan(parsed: ParsedQuery, conjunction: bool) -> plan.Node:
+    """The query as a plan of the nodes Whoosh also has: each word a Term in title and
+    body, a quoted phrase a Phrase in each, neighbouring words sloppy phrases in the body,
+    -words dropped, OR alternatives."""
+    alternatives = []
+    for group in parsed.groups:
+        wanted, unwanted = [], []
+        for clause in group:
+            if clause.phrase:
+                node: plan.Node = plan.Or(
+                    (plan.Phrase("title", clause.terms, 2.0), plan.Phrase("body", clause.terms))
+                )
+            else:
+                words = [
+                    plan.Or((plan.Term("title", term, 2.0), plan.Term("body", term)))
+                    for term in clause.terms
+                ]
+                node = words[0] if len(words) == 1 else plan.And(tuple(words))
+            (unwanted if clause.exclude else wanted).append(node)
+        combined: plan.Node = plan.And(tuple(wanted)) if conjunction else plan.Or(tuple(wanted))
+        words = [c.terms[0] for c in group if not c.exclude and not c.phrase]
+        near = tuple(
+            plan.Phrase("body", pair, 0.2, 3) for pair in zip(words, words[1:], strict=False)
+        )
+        if near:
+            combined = plan.AndMaybe(combined, plan.Or(near))
+        if unwanted:
+            combined = plan.AndNot(combined, plan.Or(tuple(unwanted)))
+        alternatives.append(combined)
+    return alternatives[0] if len(alternatives) == 1 else plan.Or(tuple(alternatives))
+
+
 class LuceneBM25(BM25F):
     """Whoosh's BM25F with the idf naba uses."""
 
@@ -58,14 +91,15 @@ class LuceneBM25(BM25F):
 
 
 def _compare(index_dir, query: str) -> None:
+    """naba's engine scores the query's words, phrases and exclusions as Whoosh does."""
     generation = current_generation(index_dir)
-    ranking = Ranking(proximity_boost=0.2)  # sloppy phrases too
-    parsed = QueryReader().read(query, aliases=False)  # alias concepts: no Whoosh counterpart
+    ranking = Ranking()
+    parsed = QueryReader().read(query, aliases=False)
     arrays = IndexArrays(WhooshReader(generation))
     weighting = LuceneBM25(B=ranking.bm25_b, K1=ranking.bm25_k1)
     with whoosh_index.open_dir(str(generation)).searcher(weighting=weighting) as whooshs:
         for conjunction in (False, True):
-            planned = query_plan(parsed, conjunction, ranking)
+            planned = _word_plan(parsed, conjunction)
             matches = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b).run(planned)
             theirs = whooshs.search(_whoosh(planned), limit=None)
             expected = {hit.docnum: hit.score for hit in theirs}
@@ -76,9 +110,135 @@ def _compare(index_dir, query: str) -> None:
             assert [docnum for docnum, _ in ranked] == [hit.docnum for hit in theirs[:5]]
 
 
+def _concepts(node: plan.Node) -> list[plan.Concept]:
+    if isinstance(node, plan.Concept):
+        return [node]
+    children = {
+        plan.And: lambda n: n.parts,
+        plan.Or: lambda n: n.parts,
+        plan.AndMaybe: lambda n: (n.required, n.optional),
+        plan.AndNot: lambda n: (n.kept, n.dropped),
+    }.get(type(node), lambda n: ())
+    return [found for child in children(node) for found in _concepts(child)]
+
+
+def _spans(reader, field: str, words: tuple[str, ...]) -> dict[int, list[tuple[int, int]]]:
+    """(start, end) of each run of ``words`` in each document, from Whoosh's positions."""
+    positions = []
+    for word in words:
+        if (field, word) not in reader:
+            return {}
+        postings = reader.postings(field, word)
+        found = {}
+        while postings.is_active():
+            found[postings.id()] = set(postings.value_as("positions"))
+            postings.next()
+        positions.append(found)
+    spans = {}
+    for doc, starts in positions[0].items():
+        runs = [
+            (start, start + len(words))
+            for start in sorted(starts)
+            if all(start + i in positions[i].get(doc, ()) for i in range(1, len(words)))
+        ]
+        if runs:
+            spans[doc] = runs
+    return spans
+
+
+def _occurrences(reader, field: str, names: tuple[plan.Name, ...]) -> dict[int, float]:
+    """Weighted occurrences of the names in each document, overlapping names counted once
+    at the heaviest weight (frequencies where Whoosh keeps no positions)."""
+    if field not in ("title", "body"):
+        counts: dict[int, float] = {}
+        for name in names:
+            if len(name.words) == 1 and (field, name.words[0]) in reader:
+                postings = reader.postings(field, name.words[0])
+                while postings.is_active():
+                    doc = postings.id()
+                    counts[doc] = counts.get(doc, 0) + postings.value_as("frequency") * name.weight
+                    postings.next()
+        return counts
+    found: dict[int, list[tuple[int, int, float]]] = {}
+    for name in names:
+        for doc, runs in _spans(reader, field, name.words).items():
+            found.setdefault(doc, []).extend((a, b, name.weight) for a, b in runs)
+    counts = {}
+    for doc, runs in found.items():
+        total, reach, heaviest = 0.0, -1, 0.0
+        for start, end, weight in sorted(runs, key=lambda run: (run[0], -run[1])):
+            if start >= reach:  # a new occurrence
+                total += heaviest
+                heaviest = 0.0
+            heaviest, reach = max(heaviest, weight), max(reach, end)
+        counts[doc] = total + heaviest
+    return counts
+
+
+def _bm25f(whooshs, concept: plan.Concept, ranking: Ranking) -> dict[int, float]:
+    """The concept's BM25F score in each document, from the formula over Whoosh's postings
+    and field lengths."""
+    reader, k1, b = whooshs.reader(), ranking.bm25_k1, ranking.bm25_b
+    tf: dict[int, float] = {}
+    for part in concept.parts:
+        average = reader.field_length(part.field) / reader.doc_count_all()
+        for doc, count in _occurrences(reader, part.field, part.names).items():
+            norm = (1 - b) + b * reader.doc_field_length(doc, part.field) / average
+            tf[doc] = tf.get(doc, 0.0) + part.weight * count / norm
+    idf = lucene_idf(reader.doc_count(), len(tf))
+    return {doc: idf * f * (k1 + 1) / (f + k1) * concept.boost for doc, f in tf.items()}
+
+
+def _compare_concepts(index_dir, query: str) -> None:
+    """Every concept of the shipped plan (aliases, spellings, phrases, the lead) scores as
+    BM25F computed by hand from Whoosh's own postings."""
+    generation = current_generation(index_dir)
+    ranking = Ranking()
+    parsed = QueryReader().read(query)
+    arrays = IndexArrays(WhooshReader(generation))
+    with whoosh_index.open_dir(str(generation)).searcher() as whooshs:
+        concepts = _concepts(query_plan(parsed, False, ranking))
+        assert concepts, query
+        for concept in concepts:
+            matches = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b).run(concept)
+            expected = _bm25f(whooshs, concept, ranking)
+            assert set(np.flatnonzero(matches.mask)) == set(expected), (query, concept)
+            for docnum, score in expected.items():
+                assert matches.scores[docnum] == pytest.approx(score, rel=1e-9), query
+
+
 @pytest.mark.parametrize("query", QUERIES)
 def test_engine_scores_equal_whoosh_scores(index_dir, query):
     _compare(index_dir, query)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_concept_scores_as_bm25f_over_whooshs_postings(index_dir, query):
+    _compare_concepts(index_dir, query)
+
+
+FILLER = "وقال مصدر محلي إن الوضع في المنطقة هادئ نسبيا بعد أيام من التوتر والاشتباكات"
+
+
+def test_a_word_in_title_and_body_is_one_word_found_often_not_two_words(tmp_path):
+    # "قصف الغوطة": an article about the shelling of Ghouta outranks one that names Ghouta
+    # in its title and again in its body but says nothing of shelling, though shelling is
+    # the commoner word. Scored field by field, the title, lead and body each added a whole
+    # word's worth for الغوطة.
+    articles = [
+        {"id": "named", "title": "الغوطة الشرقية اليوم", "body": f"الغوطة الشرقية. {FILLER}"},
+        {"id": "shelled", "title": "أخبار المساء", "body": f"قصف على الغوطة. {FILLER}"},
+    ] + [
+        {"id": f"other-{n}", "title": "أخبار", "body": f"{FILLER} {'قصف' if n < 3 else ''}"}
+        for n in range(8)
+    ]
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
+    build_index([source], tmp_path / "index", processes=1)
+    with Searcher(tmp_path / "index") as searcher:
+        found = searcher.search("قصف الغوطة", match="any")
+    ranked = [hit.id for hit in found.hits]
+    assert ranked.index("shelled") < ranked.index("named")
 
 
 def test_engine_reads_several_segments_and_skips_deleted_articles(tmp_path):
