@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.disk import check_room, disk_failures_said, estimated_index_bytes
-from indexer.errors import BuildError
+from indexer.errors import BuildError, xapian_missing
 from indexer.store import (
     check_compatible,
     clone_generation,
@@ -31,6 +31,7 @@ from indexer.whoosh_adapter import WhooshIndex
 from indexer.writing import BuildReport, ProgressCallback, write_articles
 
 MAX_REASONS = 5  # files' reasons named when nothing could be indexed
+BACKENDS = ("whoosh", "xapian")
 
 __all__ = [
     "BuildError",
@@ -60,16 +61,32 @@ def build_index(
     on_progress: ProgressCallback | None = None,
     lock_timeout: float = 10.0,
     processes: int = 0,
+    backend: str = "whoosh",
+    shards: int = 1,
+    title_boost: float = 3.0,
+    lead_boost: float = 0.5,
 ) -> BuildReport:
     """Rebuild the index at ``index_dir`` from ``sources``; the old index serves until the swap.
 
-    ``processes`` worker processes analyze the articles (0: one per core).
+    ``processes`` worker processes analyze the articles (0: one per core). ``backend``
+    "xapian" writes ``shards`` Xapian shards instead of a Whoosh index, with the title and
+    lead weights of the ranking in the index itself (Xapian scores one term space).
 
     Raises BuildError when no article could be indexed, IndexBusyError when another
     process holds the write lock.
     """
     sources = [Path(source) for source in sources]
     report = BuildReport(index_dir=index_dir)
+    _check_backend(backend, shards)
+    if backend == "xapian":
+        xapian_build = _xapian_build()
+        from indexer.xapian_adapter import FieldWeights
+
+        weights = FieldWeights.of(title_boost, lead_boost)
+        xapian_build.build(sources, index_dir, report, include_titles, on_progress,
+                           lock_timeout, processes or os.cpu_count() or 1, shards, weights,
+                           _change)  # fmt: skip
+        return report
 
     def write(generation: Path) -> dict:
         check_room(index_dir, estimated_index_bytes(sources))
@@ -100,6 +117,10 @@ def update_index(
     """
     sources = [Path(source) for source in sources]
     report = BuildReport(index_dir=index_dir)
+    if _backend_of(index_dir) == "xapian":
+        xapian_build = _xapian_build()
+        xapian_build.update(sources, index_dir, report, on_progress, lock_timeout, _in_place)
+        return report
 
     def write(generation: Path) -> dict:
         check_room(index_dir, estimated_index_bytes(sources))
@@ -124,6 +145,10 @@ def delete_documents(
     """Remove the articles with these ids; ids the index does not have are listed as missing."""
     ids = list(dict.fromkeys(ids))
     report = DeleteReport(index_dir=index_dir)
+    if _backend_of(index_dir) == "xapian":
+        xapian_build = _xapian_build()
+        xapian_build.delete(ids, index_dir, report, lock_timeout, _in_place)
+        return report
 
     def write(generation: Path) -> dict:
         index = WhooshIndex.open(generation)
@@ -151,8 +176,10 @@ def _change(
     write: Callable[[Path], dict],
     *,
     start_from_live: bool,
+    published: Callable[[Path], None] | None = None,
 ) -> None:
-    """Run ``write`` on a new generation under the write lock, then publish it."""
+    """Run ``write`` on a new generation under the write lock, then publish it (and call
+    ``published`` with it)."""
     started = time.perf_counter()
     with disk_failures_said(index_dir), write_lock(index_dir, lock_timeout):
         live = current_generation(index_dir)
@@ -171,6 +198,54 @@ def _change(
         except BaseException:
             shutil.rmtree(generation, ignore_errors=True)
             raise
+        if published is not None:
+            published(generation)
+
+
+def _in_place(
+    index_dir: Path,
+    lock_timeout: float,
+    report: BuildReport | None,
+    write: Callable[[Path], dict],
+) -> None:
+    """Run ``write`` on the live generation itself under the write lock (a Xapian index:
+    each shard commits atomically), then record what changed in its naba.json."""
+    started = time.perf_counter()
+    with disk_failures_said(index_dir), write_lock(index_dir, lock_timeout):
+        live = current_generation(index_dir)
+        _check_updatable(index_dir, live)
+        changes = write(live)
+        meta = read_meta(live) | _meta(changes)
+        if report is not None:
+            report.seconds = time.perf_counter() - started
+            meta["documents"] = report.documents
+        publish(index_dir, live, meta)
+
+
+def _xapian_build():
+    try:
+        from indexer import xapian_build
+    except ImportError as error:
+        raise xapian_missing(error) from error
+    return xapian_build
+
+
+def _backend_of(index_dir: Path) -> str:
+    live = current_generation(index_dir)
+    return read_meta(live).get("backend", "whoosh") if live is not None else "whoosh"
+
+
+def _check_backend(backend: str, shards: int) -> None:
+    if backend not in BACKENDS:
+        raise BuildError(
+            f"unknown backend {backend!r}: choose one of {', '.join(BACKENDS)}",
+            f"محرك غير معروف {backend!r}: اختر whoosh أو xapian",
+        )
+    if not 1 <= shards <= 1024:
+        raise BuildError(
+            f"a Xapian index has 1 to 1024 shards, not {shards}",
+            f"عدد أجزاء فهرس Xapian بين 1 و1024، لا {shards}",
+        )
 
 
 def _require_articles(report: BuildReport, sources: list[Path], outcome: str) -> None:

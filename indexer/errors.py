@@ -9,6 +9,7 @@
     └── SearchError            a search could not be run
         ├── QueryError         nothing to search for, or beyond the documented limits
         ├── IndexUnavailableError  no index, one from another naba, or a damaged one
+        │   └── ShardUnavailableError  a Xapian shard is down or unreachable
         └── DocumentNotFoundError  no article with that id
 """
 
@@ -47,8 +48,21 @@ class IndexUnavailableError(SearchError):
     """The index is missing, from another version of naba, or damaged."""
 
 
+class ShardUnavailableError(IndexUnavailableError):
+    """A shard of a Xapian index is down, unreachable or damaged: no half answer is given."""
+
+
 class DocumentNotFoundError(SearchError):
     """No article in the index has the id asked for."""
+
+
+def xapian_missing(error: ImportError) -> NabaError:
+    """The error for an index or build that needs Xapian when its Python module is absent."""
+    return NabaError(
+        f"the Xapian backend needs Xapian's Python bindings ({error}): "
+        "pip install 'naba[xapian]' (and apt-get install xapian-tools for shard servers)",
+        "محرك Xapian يحتاج إلى مكتبة Xapian لبايثون: pip install 'naba[xapian]'",
+    )
 
 
 def rebuild_hint(index_dir: object) -> tuple[str, str]:

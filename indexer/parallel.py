@@ -14,7 +14,7 @@ import multiprocessing
 import queue
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,12 +40,22 @@ class SegmentWorkers:
     """Worker processes that build segments in the generation at ``folder`` from the
     articles given to ``add``."""
 
-    def __init__(self, folder: Path, processes: int, memory_mb: int, include_titles: bool) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        processes: int,
+        memory_mb: int,
+        include_titles: bool,
+        make_builder: Callable[[], object] | None = None,
+    ) -> None:
         self._batch: list[tuple[Article, int]] = []
         context = multiprocessing.get_context("fork")  # workers inherit the analysis settings
         self._jobs = context.Queue(maxsize=2 * processes)
         self._results = context.Queue()
-        arguments = (folder, memory_mb / processes, include_titles, self._jobs, self._results)
+        if make_builder is None:
+            share = memory_mb / processes
+            make_builder = lambda: segment_builder(folder, share, include_titles)  # noqa: E731
+        arguments = (make_builder, self._jobs, self._results)
         self._workers = [
             context.Process(target=_work, args=arguments, daemon=True) for _ in range(processes)
         ]
@@ -115,11 +125,11 @@ class SegmentWorkers:
         raise _failure(value) if outcome != "done" else WorkerError("a build worker stopped early")
 
 
-def _work(folder, memory_mb, include_titles, jobs, results) -> None:
+def _work(make_builder, jobs, results) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build process decides
     try:
-        builder = segment_builder(folder, memory_mb, include_titles)
+        builder = make_builder()
         while (batch := jobs.get()) is not None:
             for article, seq in batch:
                 builder.add(article, seq)
@@ -137,10 +147,10 @@ def _failure(reported: tuple[str, int | None]) -> WorkerError:
 
 
 class InProcessWorkers:
-    """SegmentWorkers' interface on one SegmentBuilder in this process."""
+    """SegmentWorkers' interface on one builder in this process."""
 
-    def __init__(self, folder: Path, memory_mb: int, include_titles: bool) -> None:
-        self._builder = segment_builder(folder, memory_mb, include_titles)
+    def __init__(self, builder) -> None:
+        self._builder = builder
 
     def add(self, article: Article, seq: int) -> None:
         self._builder.add(article, seq)
@@ -154,13 +164,23 @@ class InProcessWorkers:
 
 @contextmanager
 def segment_workers(
-    folder: Path, processes: int, memory_mb: int, include_titles: bool
+    folder: Path,
+    processes: int,
+    memory_mb: int,
+    include_titles: bool,
+    make_builder: Callable[[], object] | None = None,
 ) -> Iterator[SegmentWorkers | InProcessWorkers]:
-    """Workers for a build on ``processes`` processes (1: in this process), stopped on error."""
+    """Workers for a build on ``processes`` processes (1: in this process), stopped on error.
+
+    Each builds from its articles with ``make_builder()`` (by default, Whoosh segments in
+    ``folder``): ``add(article, seq)``, then ``finish()``, whose results are gathered."""
     if processes > 1:
-        workers = SegmentWorkers(folder, processes, memory_mb, include_titles)
+        workers = SegmentWorkers(folder, processes, memory_mb, include_titles, make_builder)
     else:
-        workers = InProcessWorkers(folder, memory_mb, include_titles)
+        builder = (
+            make_builder() if make_builder else segment_builder(folder, memory_mb, include_titles)
+        )
+        workers = InProcessWorkers(builder)
     try:
         yield workers
     except BaseException:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -65,6 +68,12 @@ def _config(ctx: click.Context, **overrides: object) -> Config:
     is_flag=True,
     help="Add SOURCES to the existing index, replacing articles with the same id.",
 )
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "xapian"]),
+    help="Engine to build with (default: config, whoosh).",
+)
+@click.option("--shards", type=click.IntRange(1, 1024), help="Xapian shards (default: config, 1).")
 @click.pass_context
 def index_command(
     ctx: click.Context,
@@ -73,6 +82,8 @@ def index_command(
     no_titles: bool,
     processes: int | None,
     update: bool,
+    backend: str | None,
+    shards: int | None,
 ) -> None:
     """Rebuild the index from SOURCE folders and .jsonl/.jsonl.gz files, or --update it.
 
@@ -80,9 +91,11 @@ def index_command(
     complete. Bad files and lines are reported and skipped; the rest is indexed.
 
     Examples: naba index seeds/ ../archive/2018.jsonl.gz --index index;
-    naba index --update new-articles.jsonl
+    naba index --update new-articles.jsonl; naba index archive/ --backend xapian --shards 4
     """
-    config = _config(ctx, index=index_dir, build_processes=processes)
+    config = _config(
+        ctx, index=index_dir, build_processes=processes, backend=backend, shards=shards
+    )
     progress = _Progress() if sys.stderr.isatty() else None
     if update and not sources:
         raise click.UsageError("--update needs the SOURCES to add, for example: new.jsonl")
@@ -101,6 +114,10 @@ def index_command(
                 on_progress=progress,
                 lock_timeout=config.lock_timeout,
                 processes=config.build_processes,
+                backend=config.backend,
+                shards=config.shards,
+                title_boost=config.title_boost,
+                lead_boost=config.lead_boost,
             )
     except NabaError as error:  # a build, update or delete that could not be done
         raise click.ClickException(str(error)) from error
@@ -428,11 +445,58 @@ def serve_command(
     config = _config(ctx, index=index_dir, host=host, port=port, threads=threads, workers=workers)
     app = create_app(config)
     processes = config.workers or os.cpu_count() or 1
+    served = ", ".join(config.shard_servers) if config.shard_servers else config.index
     click.echo(
-        f"naba: serving {config.index} on http://{config.host}:{config.port}/ with "
+        f"naba: serving {served} on http://{config.host}:{config.port}/ with "
         f"{processes} process{'es' if processes > 1 else ''} (Ctrl-C stops)"
     )
     serve(app, config.host, config.port, config.threads, processes)
+
+
+@cli.command("shard-serve")
+@click.argument("shard", type=click.IntRange(min=0))
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="Port to listen on.")
+@click.pass_context
+def shard_serve_command(
+    ctx: click.Context, shard: int, index_dir: Path | None, host: str, port: int
+) -> None:
+    """Serve shard SHARD of a Xapian index to remote searchers (Xapian's xapian-tcpsrv).
+
+    The server follows rebuilds (it serves the index's stub for the shard) and updates.
+    xapian-tcpsrv has no authentication or encryption: it listens on 127.0.0.1 unless told
+    otherwise; see the README on running shards safely.
+
+    Example: naba shard-serve 0 --port 9101, then shard_servers = ["127.0.0.1:9101", …]
+    """
+    from indexer.xapian_adapter.shards import stub_path
+
+    config = _config(ctx, index=index_dir)
+    stub = stub_path(config.index, shard)
+    if not stub.is_file():
+        raise click.ClickException(
+            f"{config.index} has no Xapian shard {shard} ({stub} is missing) — build one with "
+            f"`naba index SOURCE --backend xapian --shards N --index {config.index}`"
+        )
+    server = shutil.which("xapian-tcpsrv")
+    if server is None:
+        raise click.ClickException(
+            "xapian-tcpsrv is not installed: install Xapian's tools (Debian: apt-get install "
+            "xapian-tools)"
+        )
+    click.echo(f"naba: serving shard {shard} of {config.index} on {host}:{port} (Ctrl-C stops)")
+    command = [server, "--interface", host, "--port", str(port), "--quiet", str(stub)]
+    # xapian-tcpsrv stops its connection processes by signalling its whole process group:
+    # it gets a group of its own, and this process passes Ctrl-C and SIGTERM on to it.
+    child = subprocess.Popen(command, start_new_session=True)
+
+    def stop(signum: int, _frame: object) -> None:
+        os.killpg(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    sys.exit(child.wait())
 
 
 def main() -> None:

@@ -81,6 +81,13 @@ class Config:
     )
     alias_weight: float = _setting(1.0, "Weight of alias names added to a query (0–1).")
     lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
+    backend: str = _setting(
+        "whoosh", "Engine `naba index` builds with: whoosh (one folder) or xapian (shards)."
+    )
+    shards: int = _setting(1, "Xapian shards a build splits the articles into (ids by hash).")
+    shard_servers: tuple[str, ...] = _setting(
+        (), "host:port of each Xapian shard server to search instead of the index folder."
+    )
 
     def with_overrides(self, **values: Any) -> Config:
         """A copy with the given settings replaced (None values are ignored)."""
@@ -138,6 +145,9 @@ def _convert(name: str, value: Any, base: Path) -> Any:
             return _path(value, base)
         if setting.type == "bool":
             return _boolean(value)
+        if setting.type == "tuple[str, ...]":
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(item).strip() for item in items if str(item).strip())
         return {"int": int, "float": float, "str": str}[setting.type](value)
     except (TypeError, ValueError) as error:
         raise ConfigError(f"setting {name!r} cannot be {value!r}: {error}") from error
@@ -160,7 +170,15 @@ def _boolean(value: Any) -> bool:
 
 
 # Settings passed to search.Searcher as keyword arguments, beside the ranking ones.
-SEARCHER_SETTINGS = ("aliases_file", "variants_file", "alias_weight", "snippet_chars", "match")
+SEARCHER_SETTINGS = (
+    "aliases_file",
+    "variants_file",
+    "alias_weight",
+    "snippet_chars",
+    "match",
+    "shard_servers",
+)
+BACKENDS = ("whoosh", "xapian")
 RANKING_SETTINGS = tuple(field.name for field in fields(Ranking))
 
 

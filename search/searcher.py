@@ -14,9 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
-from indexer.schema import TEXT_FIELDS
 from search.aliases import DEFAULT_WEIGHT
-from search.planning import rank, select
 from search.presenting import make_document, make_hit
 from search.requests import (
     EXPORT_LIMIT,
@@ -28,7 +26,7 @@ from search.requests import (
 )
 from search.results import Document, Export, SearchResults
 from search.scoring import Ranking
-from search.snapshots import Snapshot, Snapshots
+from search.snapshots import RemoteSnapshots, Snapshot, Snapshots
 from search.spelling import suggest
 
 
@@ -43,12 +41,16 @@ class Searcher:
     names for one actor and spellings of one name; ``match`` is what a search counts
     unless it says otherwise. Every search sees one consistent generation of the index,
     and the next one a newer generation as soon as a build publishes it.
+
+    An index built with ``--backend xapian`` is searched through Xapian, from its folder or,
+    with ``shard_servers`` (host:port addresses of `naba shard-serve`), from those servers.
     """
 
     def __init__(
         self,
-        index_dir: str | Path,
+        index_dir: str | Path | None = None,
         *,
+        shard_servers: Sequence[str] = (),
         ranking: Ranking | None = None,
         snippet_chars: int = 240,
         aliases_file: str | Path | None = None,
@@ -57,12 +59,16 @@ class Searcher:
         match: str = "all",
         **ranking_options: float,
     ) -> None:
-        self.index_dir = Path(index_dir)
+        if index_dir is None and not shard_servers:
+            raise TypeError("Searcher needs an index folder or shard server addresses")
+        self.index_dir = Path(index_dir) if index_dir is not None else None
         self.ranking = replace(ranking or Ranking(), **ranking_options)
         self.snippet_chars = snippet_chars
         self.queries = QueryReader(aliases_file, variants_file, alias_weight)
         self.match = match
-        self._snapshots = Snapshots(self.index_dir)
+        self._snapshots: Snapshots | RemoteSnapshots = (
+            RemoteSnapshots(tuple(shard_servers)) if shard_servers else Snapshots(Path(index_dir))
+        )
         self._stop_warming = threading.Event()
         with self._snapshots.current():  # fail now, not at the first search, when unusable
             pass
@@ -82,7 +88,7 @@ class Searcher:
     def document_count(self) -> int:
         """Number of articles in the live index."""
         with self._snapshots.current() as snapshot:
-            return snapshot.reader.documents
+            return snapshot.engine.documents
 
     def search(
         self,
@@ -138,10 +144,7 @@ class Searcher:
         """Read what every search needs (dates, sources, field lengths) now, not at the
         first search: a server calls this before it answers."""
         with self._snapshots.current() as snapshot:
-            snapshot.columns()
-            arrays = snapshot.arrays()
-            for field in TEXT_FIELDS:
-                arrays.lengths(field)
+            snapshot.engine.warm()
 
     def keep_warm(self, every: float = 1.0) -> threading.Thread:
         """Open each new generation of the index, and read what searches need from it, as
@@ -177,14 +180,12 @@ class Searcher:
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
                                     aliases, match or self.match)  # fmt: skip
-            selection = select(snapshot.arrays(), snapshot.columns(), request, self.ranking)
-            counted = replace(selection, partial=selection.partial[:0])
-            ranked = rank(snapshot.columns(), counted, request.sort, 0, limit)
+            found = snapshot.engine.find(request, self.ranking, 0, limit, None)
             hits = tuple(
-                make_hit(snapshot.reader.stored_fields(d), s, request.parsed, False, True, 0)
-                for d, s, _ in ranked
+                make_hit(fields, score, request.parsed, False, True, 0)
+                for fields, score, _ in found.hits
             )
-        return Export(query=query, total=len(selection.docs), limit=limit, hits=hits)
+        return Export(query=query, total=found.total, limit=limit, hits=hits)
 
     def document(self, doc_id: str, query: str = "", *, aliases: bool = True) -> Document:
         """The whole article ``doc_id``, with the words matching ``query`` marked.
@@ -193,13 +194,12 @@ class Searcher:
         to search for simply marks nothing.
         """
         with self._snapshots.current() as snapshot:
-            found = snapshot.reader.document_numbers(doc_id) if doc_id else []
-            if not found:
+            fields = snapshot.engine.fields_of(doc_id) if doc_id else None
+            if fields is None:
                 raise DocumentNotFoundError(
                     f"no article with the id {doc_id[:100]!r}",
                     "لا توجد مقالة بهذا المعرّف في الفهرس.",
                 )
-            fields = snapshot.reader.stored_fields(found[0])
         try:
             parsed = self.queries.read(query, aliases) if query.strip() else None
         except QueryError:
@@ -217,7 +217,7 @@ class Searcher:
         aliases: bool,
         match: str,
     ) -> Request:
-        known = snapshot.columns().known_sources
+        known = snapshot.engine.known_sources
         parsed = self.queries.read(query, aliases)
         return make_request(parsed, known, sources, date_from, date_to, sort, match)
 
@@ -232,28 +232,21 @@ class Searcher:
         highlight: bool,
     ) -> SearchResults:
         """One page of a checked request's results, with facets, series and suggestion."""
-        columns = snapshot.columns()
-        selection = select(snapshot.arrays(), columns, request, self.ranking)
-        ranked = rank(columns, selection, request.sort, (page - 1) * per_page, page * per_page)
+        engine = snapshot.engine
+        found = engine.find(request, self.ranking, (page - 1) * per_page, page * per_page,
+                            interval)  # fmt: skip
         hits = tuple(
-            make_hit(
-                snapshot.reader.stored_fields(d),
-                s,
-                request.parsed,
-                highlight,
-                complete,
-                self.snippet_chars,
-            )  # fmt: skip
-            for d, s, complete in ranked
+            make_hit(fields, score, request.parsed, highlight, complete, self.snippet_chars)
+            for fields, score, complete in found.hits
         )
         parsed = request.parsed
         suggestion = None
         if highlight:
-            suggestion = suggest(query, snapshot.arrays().document_frequency)
+            suggestion = suggest(query, engine.document_frequency)
         return SearchResults(
             query=query,
-            total=len(selection.docs),
-            partial=len(selection.partial),
+            total=found.total,
+            partial=found.partial,
             match=request.match,
             page=page,
             per_page=per_page,
@@ -261,12 +254,12 @@ class Searcher:
             terms=tuple(sorted(parsed.positive_terms)),
             ignored=parsed.ignored,
             expanded=parsed.expanded,
-            relaxed=selection.relaxed,
+            relaxed=found.relaxed,
             took_ms=0.0,
             sort=request.sort,
             filters=request.filters,
-            sources=selection.sources,
-            series=columns.series(selection.docs, interval),
+            sources=found.sources,
+            series=found.series,
             suggestion=suggestion,
         )
 

@@ -2,7 +2,9 @@
 
 A search takes the snapshot of the generation live when it starts and keeps it to the end,
 so it sees one consistent index; the next search sees a new generation as soon as a build
-publishes it. A generation no longer live is closed when its last search ends.
+publishes it. A generation no longer live is closed when its last search ends. A Xapian
+generation also changes in place (updates commit shard by shard): its snapshot reopens the
+shards and forgets its cached results when they have changed.
 """
 
 from __future__ import annotations
@@ -12,43 +14,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.errors import IndexUnavailableError, rebuild_hint
-from indexer.reader import IndexReader
-from indexer.store import check_compatible, current_generation
-from indexer.whoosh_adapter import WhooshReader
-from search.columns import Columns
-from search.engine import IndexArrays
+from indexer.errors import IndexUnavailableError, rebuild_hint, xapian_missing
+from indexer.store import check_compatible, current_generation, read_meta
+from search.engines import ArrayEngine, Engine
 from search.recent import Recent
 
 RESULT_CACHE_ENTRIES = 1024  # recent result pages, per generation
 
 
 class Snapshot:
-    """One generation: its reader, and what searches read from it once (columns, scoring
-    arrays) or remember (recent results)."""
+    """One generation's engine, and the results recently asked of it."""
 
-    def __init__(self, generation: Path, reader: IndexReader) -> None:
+    def __init__(self, generation: Path | str, engine: Engine) -> None:
         self.generation = generation
-        self.reader = reader
+        self.engine = engine
         self.results = Recent(RESULT_CACHE_ENTRIES)
         self.users = 0  # searches running on it
-        self._lock = threading.Lock()
-        self._columns: Columns | None = None
-        self._arrays: IndexArrays | None = None
 
-    def columns(self) -> Columns:
-        """Each article's date and source, for filters, facets and date order."""
-        with self._lock:
-            if self._columns is None:
-                self._columns = Columns(self.reader)
-            return self._columns
-
-    def arrays(self) -> IndexArrays:
-        """Field lengths and cached postings, for scoring."""
-        with self._lock:
-            if self._arrays is None:
-                self._arrays = IndexArrays(self.reader)
-            return self._arrays
+    def refresh(self) -> None:
+        """See changes made in place since the last search (Xapian shards)."""
+        if self.engine.refresh():
+            self.results = Recent(RESULT_CACHE_ENTRIES)
 
 
 class Snapshots:
@@ -67,11 +53,12 @@ class Snapshots:
         with self._lock:
             snapshot = self._open.get(generation)
             if snapshot is None:
-                snapshot = self._open[generation] = Snapshot(generation, self._reader(generation))
+                snapshot = self._open[generation] = Snapshot(generation, self._engine(generation))
             self._live = generation
             snapshot.users += 1
             self._close_unused()
         try:
+            snapshot.refresh()
             yield snapshot
         finally:
             with self._lock:
@@ -82,14 +69,14 @@ class Snapshots:
         """Close every snapshot (searches still running on one will fail)."""
         with self._lock:
             for snapshot in self._open.values():
-                snapshot.reader.close()
+                snapshot.engine.close()
             self._open.clear()
             self._live = None
 
     def _close_unused(self) -> None:
         for generation, snapshot in list(self._open.items()):
             if generation != self._live and not snapshot.users:
-                snapshot.reader.close()
+                snapshot.engine.close()
                 del self._open[generation]
 
     def _live_generation(self) -> Path:
@@ -103,7 +90,7 @@ class Snapshots:
             )
         return generation
 
-    def _reader(self, generation: Path) -> IndexReader:
+    def _engine(self, generation: Path) -> Engine:
         english, arabic = rebuild_hint(self.index_dir)
         if not generation.is_dir():
             raise IndexUnavailableError(
@@ -114,4 +101,33 @@ class Snapshots:
         problem = check_compatible(self.index_dir, generation)
         if problem:
             raise IndexUnavailableError(*problem)
-        return WhooshReader(generation)
+        if read_meta(generation).get("backend") == "xapian":
+            return _xapian_engine().local(generation)
+        from indexer.whoosh_adapter import WhooshReader
+
+        return ArrayEngine(WhooshReader(generation))
+
+
+class RemoteSnapshots:
+    """One snapshot of Xapian shards served at host:port addresses (`xapian-tcpsrv`): there
+    is no local folder, and every search first sees the shards' latest commits."""
+
+    def __init__(self, addresses: tuple[str, ...]) -> None:
+        self.addresses = addresses
+        self._snapshot = Snapshot(",".join(addresses), _xapian_engine().remote(addresses))
+
+    @contextmanager
+    def current(self) -> Iterator[Snapshot]:
+        self._snapshot.refresh()
+        yield self._snapshot
+
+    def close(self) -> None:
+        self._snapshot.engine.close()
+
+
+def _xapian_engine():
+    try:
+        from search.xapian_engine import XapianEngine
+    except ImportError as error:
+        raise xapian_missing(error) from error
+    return XapianEngine

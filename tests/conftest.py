@@ -127,11 +127,48 @@ def index_dir(tmp_path_factory, corpus_dir) -> Path:
     return path
 
 
+BACKENDS = ("whoosh", "xapian")
+
+
+def require_xapian() -> None:
+    """Skip the test when Xapian's Python bindings or tools are absent (fail in CI)."""
+    import importlib.util
+
+    missing = [
+        what
+        for what, present in (
+            ("the xapian module", importlib.util.find_spec("xapian") is not None),
+            ("xapian-tcpsrv", shutil.which("xapian-tcpsrv") is not None),
+        )
+        if not present
+    ]
+    if missing:
+        message = f"the Xapian backend needs {' and '.join(missing)}"
+        if os.environ.get("NABA_REQUIRE_XAPIAN"):
+            pytest.fail(message + " (pip install -e '.[dev]'; apt-get install xapian-tools)")
+        pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
-def searcher(index_dir):
+def xapian_index_dir(tmp_path_factory, corpus_dir) -> Path:
+    """The fixture corpus in a Xapian index of two shards, built by the real builder."""
+    require_xapian()
+    path = tmp_path_factory.mktemp("xapian") / "index"
+    build_index([corpus_dir], path, backend="xapian", shards=2)
+    return path
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_index_dir(request) -> Path:
+    """The fixture index on each backend in turn: the same behaviour is asked of both."""
+    return request.getfixturevalue("index_dir" if request.param == "whoosh" else "xapian_index_dir")
+
+
+@pytest.fixture(scope="session")
+def searcher(backend_index_dir):
     from search import Searcher
 
-    with Searcher(index_dir) as opened:
+    with Searcher(backend_index_dir) as opened:
         yield opened
 
 
@@ -155,10 +192,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def naba_server(index_dir: Path, wait: float = 20.0) -> Iterator[tuple[str, subprocess.Popen]]:
-    """A real ``naba serve`` process on a free local port: yields its base URL and process."""
+def naba_server(
+    index_dir: Path, wait: float = 20.0, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A real ``naba serve`` process on a free local port: yields its base URL and process.
+    ``env`` adds settings (NABA_*)."""
     port = free_port()
-    env = {**os.environ, "NABA_INDEX": str(index_dir)}
+    env = {**os.environ, "NABA_INDEX": str(index_dir), **(env or {})}
     server = subprocess.Popen(
         [sys.executable, "-c", "from naba.cli import main; main()", "serve", "--port", str(port)],
         cwd=ROOT,

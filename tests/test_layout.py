@@ -60,6 +60,9 @@ FORBIDDEN_IMPORTS = {
     "naba": ("web.views", "web.params", "flask"),
 }
 WHOOSH_ADAPTER = Path("indexer") / "whoosh_adapter"
+# Xapian is met by its adapter (writing, opening shards) and by the search side that turns
+# naba's query plan into Xapian queries.
+XAPIAN_MODULES = (Path("indexer") / "xapian_adapter", Path("search") / "xapian_engine.py")
 
 
 def _imports(path: Path) -> set[str]:
@@ -94,6 +97,10 @@ def test_no_module_imports_what_its_layer_may_not():
                 WHOOSH_ADAPTER not in module.parents
             ):
                 broken.append(f"{module} imports whoosh outside {WHOOSH_ADAPTER}")
+            if any(_within(name, "xapian") for name in imported) and not any(
+                module == allowed or allowed in module.parents for allowed in XAPIAN_MODULES
+            ):
+                broken.append(f"{module} imports xapian outside {XAPIAN_MODULES}")
     assert broken == []
     assert "whoosh.index" in _imports(ROOT / WHOOSH_ADAPTER / "reader.py")  # imports are seen
 

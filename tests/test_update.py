@@ -129,12 +129,13 @@ def test_a_search_running_while_two_rebuilds_remove_its_generation_still_reads(t
             more = [{"id": f"n{number}", "title": "هدنة", "body": "هدنة في الغوطة"}]
             update_index([write_jsonl(tmp_path / f"n{number}.jsonl", more)], index)
         assert not old.generation.exists()
-        assert old.reader.stored_fields(0)["id"] == "a"  # from the files it holds open
-        assert old.columns().source_counts(np.arange(2)) == [("BBC", 1)]
-        found = Evaluator(old.arrays(), 0.9, 0.75).run(plan.Term("body", "غوط"))
+        engine = old.engine
+        assert engine.reader.stored_fields(0)["id"] == "a"  # from the files it holds open
+        assert engine.columns().source_counts(np.arange(2)) == [("BBC", 1)]
+        found = Evaluator(engine.arrays(), 0.9, 0.75).run(plan.Term("body", "غوط"))
         assert found.mask.sum() == 1
     with snapshots.current() as new:
-        assert new.reader.documents == 4
+        assert new.engine.documents == 4
     snapshots.close()
 
 

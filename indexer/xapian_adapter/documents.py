@@ -1,0 +1,124 @@
+"""An article as a Xapian document, with naba's terms.
+
+Title, lead and body share one term space, so that Xapian's BM25 scores a word once over
+all three (as naba's BM25F does): an occurrence counts ``FieldWeights`` within-document
+frequency in each field (Xapian's wdf is an integer, so the weights are scaled to whole
+numbers). Title and body keep positions, with a gap between them so that no phrase runs
+from one into the other. Exact forms (normalized, unstemmed) are terms of their own under a
+prefix; ids and sources are boolean terms; day, source and place in the builds are values.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import asdict, dataclass
+
+import xapian
+
+from indexer.analysis import tokens
+from indexer.schema import LEAD_WORDS
+from indexer.sources import Article, parse_date
+
+PREFIX_EXACT = "E"
+PREFIX_ID = "Q"
+PREFIX_SOURCE = "XS"
+SLOT_DAY, SLOT_SOURCE, SLOT_SEQ = 0, 1, 2
+# Date orders, one value each (a remote database sorts on values, never on a KeyMaker):
+# newest first sorts SLOT_NEWEST descending, oldest first SLOT_OLDEST ascending; within a
+# day both keep the build order, and undated articles come last.
+SLOT_NEWEST, SLOT_OLDEST = 3, 4
+_SEQ_BITS = 32  # a day's ordinal (20 bits) and a place in the builds fit a double's 53
+_UNDATED_LAST = float(1 << 52)
+POSITION_GAP = 100  # between the title's last word and the body's first
+MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes
+STORED = ("id", "title", "body", "date", "source", "category", "url", "author")
+
+
+@dataclass(frozen=True)
+class FieldWeights:
+    """The wdf of one occurrence in each field: naba's title and lead weights against the
+    body, scaled by ``scale`` so that each is a whole number."""
+
+    title: int = 6
+    body: int = 2
+    lead: int = 1  # added to an occurrence in the body's opening words
+
+    @classmethod
+    def of(cls, title_boost: float, lead_boost: float, scale: int = 2) -> FieldWeights:
+        """The weights for naba's ranking settings (rounded to 1/``scale``)."""
+        return cls(round(title_boost * scale), scale, round(lead_boost * scale))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def shard_of(doc_id: str, shards: int) -> int:
+    """The shard that owns the article ``doc_id`` (the same on every machine and run)."""
+    return zlib.crc32(doc_id.encode("utf-8")) % shards
+
+
+def id_term(doc_id: str) -> str:
+    """The unique term of an article id (ids longer than a term are hashed)."""
+    term = PREFIX_ID + doc_id
+    if len(term.encode("utf-8")) <= MAX_TERM_BYTES:
+        return term
+    return f"{PREFIX_ID}#{zlib.crc32(doc_id.encode('utf-8')):08x}{doc_id[:40]}"
+
+
+def source_term(source: str) -> str:
+    """The boolean term of a source name (any letter case)."""
+    return PREFIX_SOURCE + source.casefold()
+
+
+def make_document(article: Article, seq: int, include_titles: bool, weights: FieldWeights):
+    """The Xapian document of an article."""
+    document = xapian.Document()
+    title = article.title if include_titles else ""
+    position = 0
+    for term, _, _ in tokens(title):
+        position += 1
+        _posting(document, term, position, weights.title)
+    position += POSITION_GAP
+    for index, (term, _, _) in enumerate(tokens(article.body)):
+        position += 1
+        _posting(document, term, position, weights.body)
+        if index < LEAD_WORDS and weights.lead:
+            document.add_term(term, weights.lead)
+    for text in (title, article.body):
+        for term, _, _ in tokens(text, stemmed=False):
+            if _fits(PREFIX_EXACT + term):
+                document.add_term(PREFIX_EXACT + term)
+    document.add_boolean_term(id_term(article.id))
+    if article.source:
+        document.add_boolean_term(source_term(article.source))
+        document.add_value(SLOT_SOURCE, article.source)
+    day = parse_date(article.date)
+    place = seq % (1 << _SEQ_BITS)
+    if day is not None:
+        document.add_value(SLOT_DAY, xapian.sortable_serialise(day.toordinal()))
+        dated = day.toordinal() << _SEQ_BITS
+        newest = dated + (1 << _SEQ_BITS) - 1 - place
+        document.add_value(SLOT_NEWEST, xapian.sortable_serialise(newest))
+        document.add_value(SLOT_OLDEST, xapian.sortable_serialise(dated + place))
+    else:
+        document.add_value(SLOT_OLDEST, xapian.sortable_serialise(_UNDATED_LAST + place))
+    document.add_value(SLOT_SEQ, xapian.sortable_serialise(seq))
+    stored = {name: getattr(article, name) for name in STORED}
+    stored["title"] = title  # as the Whoosh index keeps it: empty when titles are not indexed
+    document.set_data(json.dumps(stored | {"seq": seq}, ensure_ascii=False))
+    return document
+
+
+def stored_fields(document) -> dict:
+    """The stored fields of a Xapian document, as a naba reader gives them."""
+    return json.loads(document.get_data().decode("utf-8"))
+
+
+def _posting(document, term: str, position: int, wdf: int) -> None:
+    if _fits(term):
+        document.add_posting(term, position, wdf)
+
+
+def _fits(term: str) -> bool:
+    return len(term.encode("utf-8")) <= MAX_TERM_BYTES

@@ -1,0 +1,282 @@
+"""Writing naba's articles into Xapian shards: a full build on every core, updates and
+deletions in place.
+
+A build writes a new generation: each worker process writes its share of every shard into
+a part database, and the parts of each shard are then compacted into one (Xapian renumbers
+their documents). An update or deletion changes the live generation's shards in place, one
+commit per shard: Xapian's readers see a shard's old or new state, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+import xapian
+
+from indexer.analysis import analysis_fingerprint
+from indexer.parallel import segment_workers
+from indexer.schema import SCHEMA_VERSION
+from indexer.sources import Problem, read_sources
+from indexer.xapian_adapter.documents import (
+    SLOT_SEQ,
+    FieldWeights,
+    id_term,
+    make_document,
+    shard_of,
+)
+from indexer.xapian_adapter.shards import META_KEY, shard_paths, write_stubs
+
+PARTS = "parts"
+# Shards keep their last changesets, so that read replicas (xapian-replicate) copy only
+# what changed; Xapian reads this when a shard is opened for writing.
+os.environ.setdefault("XAPIAN_MAX_CHANGESETS", "10")
+
+
+class _PartBuilder:
+    """One worker's share of every shard, written to part databases of its own."""
+
+    def __init__(self, folder: Path, shards: int, include_titles: bool, weights: FieldWeights):
+        self.include_titles = include_titles
+        self.weights = weights
+        parts = folder / PARTS
+        parts.mkdir(exist_ok=True)
+        self.paths = [parts / f"{os.getpid()}-{number:03d}" for number in range(shards)]
+        self.databases = [
+            xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OVERWRITE) for path in self.paths
+        ]
+
+    def add(self, article, seq: int) -> None:
+        document = make_document(article, seq, self.include_titles, self.weights)
+        shard = shard_of(article.id, len(self.databases))
+        self.databases[shard].replace_document(id_term(article.id), document)
+
+    def finish(self) -> list[tuple[int, str]]:
+        for database in self.databases:
+            database.commit()
+            database.close()
+        return list(enumerate(map(str, self.paths)))
+
+
+def build_shards(
+    generation: Path,
+    sources: Iterable[Path],
+    report,
+    *,
+    shards: int,
+    include_titles: bool,
+    weights: FieldWeights,
+    processes: int,
+    on_progress=None,
+) -> int:
+    """Index every article of ``sources`` into ``shards`` new shards of ``generation``;
+    returns the next sequence number. The last copy of an id within the sources wins."""
+    seen: Counter[str] = Counter()
+    names: list[set[str]] = [set() for _ in range(shards)]
+    seq = 0
+
+    def builder():
+        return _PartBuilder(generation, shards, include_titles, weights)
+
+    with segment_workers(generation, processes, 0, include_titles, builder) as workers:
+        for item in read_sources(sources):
+            if isinstance(item, Problem):
+                report.problems.append(item)
+                continue
+            if seen[item.id]:
+                report.problems.append(
+                    Problem(
+                        item.origin, 0, f"duplicate id {item.id!r}: this later copy wins", False
+                    )
+                )
+            seen[item.id] += 1
+            if item.source:
+                names[shard_of(item.id, shards)].add(item.source)
+            workers.add(item, seq)
+            seq += 1
+            report.indexed += 1
+            if on_progress:
+                on_progress(report.indexed)
+        parts = workers.finish()
+    for number, path in enumerate(shard_paths(generation, shards)):
+        _compact([p for shard, p in parts if shard == number], path)
+    shutil.rmtree(generation / PARTS, ignore_errors=True)
+    duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
+    report.duplicates = _drop_older_copies(generation, shards, duplicated)
+    report.indexed -= report.duplicates
+    for number, path in enumerate(shard_paths(generation, shards)):
+        _write_meta(path, names[number], weights, shards)
+    return seq
+
+
+def update_shards(
+    generation: Path,
+    sources: Iterable[Path],
+    report,
+    *,
+    include_titles: bool,
+    weights: FieldWeights,
+    first_seq: int,
+    on_progress=None,
+) -> int:
+    """Add the articles of ``sources`` to the live shards in place, replacing those whose id
+    a shard already has; returns the next sequence number."""
+    meta = json.loads((generation / "naba.json").read_text("utf-8"))
+    shards = int(meta["shards"])
+    paths = shard_paths(generation, shards)
+    databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN) for path in paths]
+    names: list[set[str]] = [set() for _ in range(shards)]
+    seen: Counter[str] = Counter()
+    seq = first_seq
+    try:
+        for item in read_sources(sources):
+            if isinstance(item, Problem):
+                report.problems.append(item)
+                continue
+            shard = shard_of(item.id, shards)
+            term = id_term(item.id)
+            if seen[item.id]:
+                report.duplicates += 1
+                report.indexed -= 1
+            elif databases[shard].term_exists(term):
+                report.replaced += 1
+            seen[item.id] += 1
+            databases[shard].replace_document(
+                term, make_document(item, seq, include_titles, weights)
+            )
+            if item.source:
+                names[shard].add(item.source)
+            seq += 1
+            report.indexed += 1
+            if on_progress:
+                on_progress(report.indexed)
+        if report.indexed:
+            for database, shard_names in zip(databases, names, strict=True):
+                _merge_meta(database, shard_names, weights, shards)
+                database.commit()
+    finally:
+        for database in databases:
+            database.close()
+    return seq
+
+
+def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], list[str]]:
+    """Delete the articles with these ids from the live shards in place; returns the ids
+    deleted and those no shard had."""
+    meta = json.loads((generation / "naba.json").read_text("utf-8"))
+    shards = int(meta["shards"])
+    databases = [
+        xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+        for path in shard_paths(generation, shards)
+    ]
+    deleted, missing = [], []
+    try:
+        for doc_id in ids:
+            database = databases[shard_of(doc_id, shards)]
+            term = id_term(doc_id)
+            if database.term_exists(term):
+                database.delete_document(term)
+                deleted.append(doc_id)
+            else:
+                missing.append(doc_id)
+        for database in databases:
+            database.commit()
+    finally:
+        for database in databases:
+            database.close()
+    return deleted, missing
+
+
+def document_count(generation: Path) -> int:
+    """Articles in a generation's shards."""
+    meta = json.loads((generation / "naba.json").read_text("utf-8"))
+    return _count(shard_paths(generation, int(meta["shards"])))
+
+
+def count_shards(generation: Path, shards: int) -> int:
+    """Articles in ``shards`` shards of a generation being written."""
+    return _count(shard_paths(generation, shards))
+
+
+def publish_stubs(index_dir: Path, generation: Path, shards: int) -> None:
+    """Point the index's shard stubs at ``generation`` (after it is published)."""
+    write_stubs(index_dir, generation, shards)
+
+
+def _count(paths: list[Path]) -> int:
+    total = 0
+    for path in paths:
+        database = xapian.Database(str(path))
+        total += database.get_doccount()
+        database.close()
+    return total
+
+
+def _compact(parts: list[str], target: Path) -> None:
+    """One shard from its parts (an empty one when there are none)."""
+    if not parts:
+        xapian.WritableDatabase(str(target), xapian.DB_CREATE_OR_OVERWRITE).close()
+        return
+    combined = xapian.Database()
+    for part in parts:
+        combined.add_database(xapian.Database(part))
+    combined.compact(str(target))
+    combined.close()
+
+
+def _drop_older_copies(generation: Path, shards: int, duplicated: list[str]) -> int:
+    """Delete every copy of a duplicated id but the last one read (highest seq): different
+    workers may each have written one."""
+    if not duplicated:
+        return 0
+    dropped = 0
+    by_shard: dict[int, list[str]] = {}
+    for doc_id in duplicated:
+        by_shard.setdefault(shard_of(doc_id, shards), []).append(doc_id)
+    paths = shard_paths(generation, shards)
+    for shard, ids in by_shard.items():
+        database = xapian.WritableDatabase(str(paths[shard]), xapian.DB_OPEN)
+        for doc_id in ids:
+            docids = [item.docid for item in database.postlist(id_term(doc_id))]
+            seqs = {
+                docid: xapian.sortable_unserialise(database.get_document(docid).get_value(SLOT_SEQ))
+                for docid in docids
+            }
+            newest = max(seqs, key=seqs.get)
+            for docid in docids:
+                if docid != newest:
+                    database.delete_document(docid)
+                    dropped += 1
+        database.commit()
+        database.close()
+    return dropped
+
+
+def _meta_value(names: set[str], weights: FieldWeights, shards: int) -> str:
+    return json.dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "analysis": analysis_fingerprint(),
+            "shards": shards,
+            "weights": weights.as_dict(),
+            "source_names": sorted(names),
+        },
+        ensure_ascii=False,
+    )
+
+
+def _write_meta(path: Path, names: set[str], weights: FieldWeights, shards: int) -> None:
+    database = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    database.set_metadata(META_KEY, _meta_value(names, weights, shards))
+    database.commit()
+    database.close()
+
+
+def _merge_meta(database, names: set[str], weights: FieldWeights, shards: int) -> None:
+    old = database.get_metadata(META_KEY)
+    known = set(json.loads(old.decode("utf-8")).get("source_names", ())) if old else set()
+    database.set_metadata(META_KEY, _meta_value(known | names, weights, shards))

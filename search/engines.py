@@ -1,0 +1,127 @@
+"""What the Searcher asks of an index, whatever engine holds it: one page of a request's
+results with its counts, an export, an article by id, a word's document frequency.
+
+``ArrayEngine`` answers from naba's own posting arrays (the Whoosh backend: planning.py and
+engine.py); search/xapian_engine.py answers from Xapian shards. Both take the same checked
+request and naba's query plan, and give the same shapes back.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from indexer.reader import IndexReader
+from indexer.schema import TEXT_FIELDS
+from search.columns import Columns
+from search.engine import IndexArrays
+from search.facets import TimeSeries
+from search.planning import rank, select
+from search.requests import Request
+from search.results import SourceCount
+from search.scoring import Ranking
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a request's results: (stored fields, score, counted) of each hit, and
+    what the whole result set counts."""
+
+    hits: list[tuple[dict, float, bool]]
+    total: int  # counted articles (every concept, with match "all")
+    partial: int  # listed after them: articles with only some concepts
+    relaxed: bool  # nothing had every concept, and articles with some are listed
+    sources: tuple[SourceCount, ...]
+    series: TimeSeries | None  # None unless asked for
+
+
+class Engine(Protocol):
+    """An open generation of an index, searched by many threads."""
+
+    @property
+    def documents(self) -> int: ...
+
+    @property
+    def known_sources(self) -> frozenset[str]: ...
+
+    def find(
+        self, request: Request, ranking: Ranking, start: int, stop: int, interval: str | None
+    ) -> Found: ...
+
+    def fields_of(self, doc_id: str) -> dict | None: ...
+
+    def document_frequency(self, field: str, term: str) -> int: ...
+
+    def refresh(self) -> bool: ...
+
+    def warm(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ArrayEngine:
+    """Searches a generation through naba's posting arrays (indexer/reader.py)."""
+
+    def __init__(self, reader: IndexReader) -> None:
+        self.reader = reader
+        self._lock = threading.Lock()
+        self._columns: Columns | None = None
+        self._arrays: IndexArrays | None = None
+
+    @property
+    def documents(self) -> int:
+        return self.reader.documents
+
+    @property
+    def known_sources(self) -> frozenset[str]:
+        return self.columns().known_sources
+
+    def columns(self) -> Columns:
+        """Each article's date and source, for filters, facets and date order (read once)."""
+        with self._lock:
+            if self._columns is None:
+                self._columns = Columns(self.reader)
+            return self._columns
+
+    def arrays(self) -> IndexArrays:
+        """Field lengths and cached postings, for scoring."""
+        with self._lock:
+            if self._arrays is None:
+                self._arrays = IndexArrays(self.reader)
+            return self._arrays
+
+    def find(
+        self, request: Request, ranking: Ranking, start: int, stop: int, interval: str | None
+    ) -> Found:
+        columns = self.columns()
+        selection = select(self.arrays(), columns, request, ranking)
+        if interval is None:  # an export: the counted articles only
+            selection = replace(selection, partial=selection.partial[:0])
+        ranked = rank(columns, selection, request.sort, start, stop)
+        return Found(
+            hits=[(self.reader.stored_fields(d), s, counted) for d, s, counted in ranked],
+            total=len(selection.docs),
+            partial=len(selection.partial),
+            relaxed=selection.relaxed,
+            sources=selection.sources,
+            series=None if interval is None else columns.series(selection.docs, interval),
+        )
+
+    def fields_of(self, doc_id: str) -> dict | None:
+        found = self.reader.document_numbers(doc_id) if doc_id else []
+        return self.reader.stored_fields(found[0]) if found else None
+
+    def document_frequency(self, field: str, term: str) -> int:
+        return self.arrays().document_frequency(field, term)
+
+    def refresh(self) -> bool:
+        return False  # a generation of arrays never changes: a change is a new generation
+
+    def warm(self) -> None:
+        self.columns()
+        for field in TEXT_FIELDS:
+            self.arrays().lengths(field)
+
+    def close(self) -> None:
+        self.reader.close()

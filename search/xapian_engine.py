@@ -1,0 +1,312 @@
+"""Searching Xapian shards with naba's query plan (the Xapian backend's search side).
+
+The plan maps onto Xapian's operators: a concept — a word, or an actor's names — is one
+OP_SYNONYM over its names (a multi-word name an OP_PHRASE), so Xapian scores it as one term
+with the names' frequencies added; And, Or, AndMaybe and AndNot are OP_AND, OP_OR,
+OP_AND_MAYBE and OP_AND_NOT; boosts are OP_SCALE_WEIGHT; the exact-form bonus is a
+prefixed term. Title, lead and body share one term space whose within-document frequencies
+carry naba's field weights (indexer/xapian_adapter/documents.py), so Xapian's BM25 over it is
+naba's BM25F with the lengths of the fields added. Counts, sources and the time series come
+from Xapian's match spies over every match, filters from boolean terms and a value range.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import xapian
+
+from indexer.errors import IndexUnavailableError
+from indexer.sources import parse_date
+from indexer.store import compatibility
+from indexer.xapian_adapter import (
+    PREFIX_EXACT,
+    SLOT_DAY,
+    SLOT_NEWEST,
+    SLOT_OLDEST,
+    SLOT_SEQ,
+    SLOT_SOURCE,
+    XapianShards,
+    open_shards,
+    source_term,
+)
+from indexer.xapian_adapter.documents import id_term, stored_fields
+from indexer.xapian_adapter.shards import guarded
+from search import plan
+from search.engines import Found
+from search.facets import series_from_days
+from search.planning import query_plan
+from search.requests import Request
+from search.results import SourceCount
+from search.scoring import Ranking
+
+MIN_NORMLEN = 0.5  # Xapian's BM25 default: very short documents are not over-rewarded
+
+
+class XapianEngine:
+    """An open set of Xapian shards. Xapian's objects are not thread-safe: one lock."""
+
+    def __init__(self, shards: XapianShards, label: str, reconnect=None) -> None:
+        self.shards = shards
+        self.label = label
+        self._reconnect = reconnect  # opens the shards afresh (remote ones)
+        self._lock = threading.Lock()
+        meta = shards.meta()
+        if (
+            meta.get("schema_version") != compatibility()["schema_version"]
+            or meta.get("analysis") != compatibility()["analysis"]
+        ):
+            shards.close()
+            raise IndexUnavailableError(
+                f"the Xapian index at {label} was built by another version of naba or with "
+                "other analysis settings — rebuild it with `naba index --backend xapian`",
+                f"فهرس Xapian في {label} بنته نسخة أخرى من نبأ — أعد بناءه",
+            )
+        self.body_wdf = int(meta.get("weights", {}).get("body", 1)) or 1
+        self._sources = frozenset(shards.sources())
+
+    @classmethod
+    def local(cls, generation) -> XapianEngine:
+        """The shards of a local generation folder."""
+        return cls(open_shards(generation), str(generation))
+
+    @classmethod
+    def remote(cls, addresses: tuple[str, ...]) -> XapianEngine:
+        """The shards served at host:port addresses."""
+        return cls(
+            open_shards(remotes=addresses),
+            ", ".join(addresses),
+            reconnect=lambda: open_shards(remotes=addresses),
+        )
+
+    @property
+    def documents(self) -> int:
+        with self._lock:
+            return self.shards.documents
+
+    @property
+    def known_sources(self) -> frozenset[str]:
+        return self._sources
+
+    def refresh(self) -> bool:
+        """See the shards' latest commits. A server whose database was replaced (a rebuild,
+        or a replica's fresh copy) closed what this connection had open: connect again."""
+        with self._lock:
+            try:
+                changed = self.shards.reopen()
+            except IndexUnavailableError:
+                if self._reconnect is None:
+                    raise
+                self.shards.close()
+                self.shards = self._reconnect()
+                changed = True
+            if changed:
+                self._sources = frozenset(self.shards.sources())
+            return changed
+
+    def warm(self) -> None:
+        self.documents  # noqa: B018 (opens every shard's tables)
+
+    def close(self) -> None:
+        with self._lock:
+            self.shards.close()
+
+    def document_frequency(self, field: str, term: str) -> int:
+        if field == "title":  # title, lead and body share one term space: counted once
+            return 0
+        key = PREFIX_EXACT + term if field == "exact" else term
+        with self._lock:
+            return self._guard(lambda: self.shards.database.get_termfreq(key))
+
+    def fields_of(self, doc_id: str) -> dict | None:
+        with self._lock:
+
+            def find():
+                database = self.shards.database
+                for item in database.postlist(id_term(doc_id)):
+                    return stored_fields(database.get_document(item.docid))
+                return None
+
+            return self._guard(find)
+
+    def find(
+        self, request: Request, ranking: Ranking, start: int, stop: int, interval: str | None
+    ) -> Found:
+        parsed = request.parsed
+        relaxed = to_query(query_plan(parsed, False, ranking))
+        strict = to_query(query_plan(parsed, True, ranking)) if request.match == "all" else None
+        dated = _date_filter(request)
+        sources = _source_filter(request)
+        counted_all = _filtered(strict or relaxed, dated)  # before the source filter
+        counted = _filtered(counted_all, sources)
+        # With match "all", the articles with only some concepts: every article with any,
+        # less the counted ones. (Not one OP_AND_NOT query: Xapian 1.4.22's shard servers
+        # can let a phrase on its right-hand side through when sorting by value.)
+        partial = None if strict is None else _filtered(_filtered(relaxed, dated), sources)
+        with self._lock:
+            return self._guard(
+                lambda: self._find(
+                    request, ranking, counted, counted_all, partial, start, stop, interval
+                )  # fmt: skip
+            )
+
+    def _find(self, request, ranking, counted, counted_all, partial, start, stop, interval):
+        everything = self.shards.database.get_doccount()
+        enquire = self._enquire(ranking, request.sort)
+        enquire.set_query(counted)
+        days = xapian.ValueCountMatchSpy(SLOT_DAY)
+        by_source = xapian.ValueCountMatchSpy(SLOT_SOURCE)
+        enquire.add_matchspy(days)
+        if counted_all is counted:
+            enquire.add_matchspy(by_source)
+        first = max(start, 0)
+        mset = enquire.get_mset(first, max(stop - first, 0), everything)
+        total = mset.get_matches_estimated()
+        hits = [(stored_fields(item.document), _score(item, request), True) for item in mset]
+        if counted_all is not counted:
+            whole = self._enquire(ranking, request.sort)
+            whole.set_query(counted_all)
+            whole.add_matchspy(by_source)
+            whole.get_mset(0, 0, everything)
+        partial_total = 0
+        if partial is not None:
+            rest = self._enquire(ranking, request.sort)
+            rest.set_query(partial)
+            offset = max(first - total, 0)
+            wanted = max(stop - max(first, total), 0)
+            # The first offset + wanted of the partial ones are among the first
+            # offset + wanted + total of all: those not counted, in order.
+            found = rest.get_mset(0, offset + wanted + total if wanted else 0, everything)
+            partial_total = found.get_matches_estimated() - total
+            if wanted:
+                counted_here = self._counted(counted, found)
+                listed = [item for item in found if item.docid not in counted_here]
+                hits += [
+                    (stored_fields(item.document), _score(item, request), False)
+                    for item in listed[offset : offset + wanted]
+                ]
+        return Found(
+            hits=hits,
+            total=total,
+            partial=partial_total,
+            relaxed=total == 0 and partial_total > 0,
+            sources=_source_counts(by_source),
+            series=None if interval is None else _series(days, total, interval),
+        )
+
+    def _counted(self, counted, found) -> set[int]:
+        """Which documents of the mset ``found`` the counted query matches."""
+        ids = [xapian.Query(id_term(stored_fields(item.document)["id"])) for item in found]
+        if not ids:
+            return set()
+        among = xapian.Query(xapian.Query.OP_FILTER, counted, xapian.Query(xapian.Query.OP_OR, ids))
+        enquire = xapian.Enquire(self.shards.database)
+        enquire.set_query(among)
+        return {item.docid for item in enquire.get_mset(0, len(ids))}
+
+    def _enquire(self, ranking: Ranking, sort: str):
+        enquire = xapian.Enquire(self.shards.database)
+        # Frequencies are stored scaled by the body's wdf: k1 scales with them.
+        k1 = ranking.bm25_k1 * self.body_wdf
+        enquire.set_weighting_scheme(xapian.BM25Weight(k1, 0, 1, ranking.bm25_b, MIN_NORMLEN))
+        if sort == "relevance":  # equal scores in the order the articles came
+            enquire.set_sort_by_relevance_then_value(SLOT_SEQ, False)
+        elif sort == "newest":
+            enquire.set_sort_by_value(SLOT_NEWEST, True)
+        else:
+            enquire.set_sort_by_value(SLOT_OLDEST, False)
+        return enquire
+
+    def _guard(self, action):
+        return guarded(f"the Xapian index at {self.label}", action)
+
+
+def to_query(node: plan.Node):
+    """The Xapian query of a plan node."""
+    if isinstance(node, plan.Concept):
+        names = {name.words: _name(name.words) for part in node.parts for name in part.names}
+        query = (
+            next(iter(names.values()))
+            if len(names) == 1
+            else xapian.Query(xapian.Query.OP_SYNONYM, list(names.values()))
+        )
+        return _scaled(query, node.boost)
+    if isinstance(node, plan.Term):
+        prefix = PREFIX_EXACT if node.field == "exact" else ""
+        return _scaled(xapian.Query(prefix + node.text), node.boost)
+    if isinstance(node, plan.Phrase):
+        window = len(node.words) + max(node.slop, 1) - 1
+        words = [xapian.Query(word) for word in node.words]
+        return _scaled(xapian.Query(xapian.Query.OP_PHRASE, words, window), node.boost)
+    if isinstance(node, plan.And):
+        parts = [to_query(part) for part in node.parts]
+        return _scaled(xapian.Query(xapian.Query.OP_AND, parts), node.boost)
+    if isinstance(node, plan.Or):
+        parts = [to_query(part) for part in node.parts]
+        return _scaled(xapian.Query(xapian.Query.OP_OR, parts), node.boost)
+    if isinstance(node, plan.AndMaybe):
+        return xapian.Query(
+            xapian.Query.OP_AND_MAYBE, to_query(node.required), to_query(node.optional)
+        )
+    if isinstance(node, plan.AndNot):
+        return xapian.Query(xapian.Query.OP_AND_NOT, to_query(node.kept), to_query(node.dropped))
+    raise TypeError(f"naba's Xapian backend does not translate {type(node).__name__} nodes")
+
+
+def _name(words: tuple[str, ...]):
+    if len(words) == 1:
+        return xapian.Query(words[0])
+    return xapian.Query(xapian.Query.OP_PHRASE, [xapian.Query(w) for w in words], len(words))
+
+
+def _scaled(query, boost: float):
+    return query if boost == 1.0 else xapian.Query(xapian.Query.OP_SCALE_WEIGHT, query, boost)
+
+
+def _filtered(query, condition):
+    return query if condition is None else xapian.Query(xapian.Query.OP_FILTER, query, condition)
+
+
+def _date_filter(request: Request):
+    filters = request.filters
+    if not (filters.date_from or filters.date_to):
+        return None
+    low = _day_value(filters.date_from) if filters.date_from else ""
+    if filters.date_to:
+        return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_DAY, low or "\x00",
+                            _day_value(filters.date_to))  # fmt: skip
+    return xapian.Query(xapian.Query.OP_VALUE_GE, SLOT_DAY, low)
+
+
+def _day_value(text: str) -> str:
+    """The value of a YYYY-MM-DD day, as documents store it."""
+    return xapian.sortable_serialise(parse_date(text).toordinal())
+
+
+def _source_filter(request: Request):
+    names = request.filters.sources
+    if not names:
+        return None
+    return xapian.Query(xapian.Query.OP_OR, [xapian.Query(source_term(n)) for n in names])
+
+
+def _score(item, request: Request) -> float:
+    return float(item.weight) if request.sort == "relevance" else 0.0
+
+
+def _source_counts(spy) -> tuple[SourceCount, ...]:
+    pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
+    pairs = [(name, count) for name, count in pairs if name]
+    return tuple(SourceCount(n, c) for n, c in sorted(pairs, key=lambda p: (-p[1], p[0])))
+
+
+def _series(spy, total: int, interval: str):
+    """The time series of ``total`` matches from a spy on their days (an undated article
+    has no value, and the spy does not see it)."""
+    per_day = {
+        date.fromordinal(int(xapian.sortable_unserialise(item.term))): item.termfreq
+        for item in spy.values()
+        if item.term
+    }
+    return series_from_days(per_day, total - sum(per_day.values()), interval)
