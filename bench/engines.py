@@ -6,6 +6,9 @@
   writer, a MultifieldParser with OR, 10 hits with Whoosh's own highlighted snippet.
 - SQLite FTS5 (Python's sqlite3): unicode61 with diacritics removed, bm25 rank, 10 hits
   with FTS5's snippet(), and the total count.
+- naba-xapian, naba-xapian-4: naba on its Xapian backend, one shard or four, searched from
+  the folder; naba-xapian-4-remote: the four shards behind four `xapian-tcpsrv` servers on
+  loopback, searched through ``shard_servers``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ENGINES = ("naba", "whoosh", "fts5")
+XAPIAN_ENGINES = {"naba-xapian": 1, "naba-xapian-4": 4}
 _WORD = re.compile(r"\w+")
 
 
@@ -41,6 +45,10 @@ def build(engine: str, sources: list[Path], out: Path) -> int:
         from indexer import build_index
 
         return build_index(sources, out).documents
+    if engine in XAPIAN_ENGINES:
+        from indexer import build_index
+
+        return build_index(sources, out, backend="xapian", shards=XAPIAN_ENGINES[engine]).documents
     if engine == "whoosh":
         return _build_whoosh(sources, out)
     if engine == "fts5":
@@ -162,4 +170,55 @@ class Fts5Runner(Runner):
         self.connection.close()
 
 
-RUNNERS = {"naba": NabaRunner, "whoosh": WhooshRunner, "fts5": Fts5Runner}
+class RemoteNabaRunner(NabaRunner):
+    """naba over the four shards of build-naba-xapian-4, each behind its own xapian-tcpsrv
+    on loopback (started here, stopped by close)."""
+
+    def __init__(self, index: Path, folder: Path | None = None, shards: int = 4) -> None:
+        import os
+        import signal
+        import socket
+        import subprocess
+        import time
+
+        from search import Searcher
+
+        folder = folder or index.with_name("build-naba-xapian-4")
+        self.servers, addresses = [], []
+        for number in range(shards):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            stub = folder / "shards" / f"shard-{number:03d}"
+            self.servers.append(
+                subprocess.Popen(
+                    [
+                        "xapian-tcpsrv",
+                        "--interface",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--quiet",
+                        str(stub),
+                    ],
+                    start_new_session=True,  # it signals its whole group when stopped
+                )  # fmt: skip
+            )
+            addresses.append(f"127.0.0.1:{port}")
+        self._stop = lambda: [os.killpg(s.pid, signal.SIGTERM) for s in self.servers]
+        time.sleep(1.0)
+        self.searcher = Searcher(shard_servers=addresses)
+
+    def close(self) -> None:
+        self.searcher.close()
+        self._stop()
+
+
+RUNNERS = {
+    "naba": NabaRunner,
+    "whoosh": WhooshRunner,
+    "fts5": Fts5Runner,
+    "naba-xapian": NabaRunner,
+    "naba-xapian-4": NabaRunner,
+    "naba-xapian-4-remote": RemoteNabaRunner,
+}

@@ -102,8 +102,11 @@ ABLATIONS = (
 )
 
 
-def run_variant(variant: Variant, sets: tuple[EvalSet, ...]) -> dict[str, dict[str, float]]:
-    """Scores of one variant on every set (indexes are cached per stemmer profile)."""
+def run_variant(
+    variant: Variant, sets: tuple[EvalSet, ...], backend: str = "whoosh", shards: int = 1
+) -> dict[str, dict[str, float]]:
+    """Scores of one variant on every set (indexes are cached per stemmer profile and
+    backend)."""
     configure_analysis(variant.profile)
     config = load_config(ROOT / "config.toml", environ={}).with_overrides(**variant.settings)
     options = searcher_options(config)
@@ -111,6 +114,8 @@ def run_variant(variant: Variant, sets: tuple[EvalSet, ...]) -> dict[str, dict[s
     for eval_set in sets:
         folder = EVAL / eval_set.name
         index = WORK / f"{eval_set.name}-{variant.profile.fingerprint()}"
+        if backend != "whoosh":
+            index = index.with_name(f"{index.name}-{backend}-{shards}")
         started = time.perf_counter()
         report = evaluate(
             list(eval_set.collection),
@@ -119,6 +124,8 @@ def run_variant(variant: Variant, sets: tuple[EvalSet, ...]) -> dict[str, dict[s
             include_titles=eval_set.include_titles,
             index_dir=index,
             searcher_options=options,
+            backend=backend,
+            shards=shards,
         )
         read = {}
         if eval_set.read is not None:
@@ -196,6 +203,43 @@ def markdown(results: dict[str, dict[str, dict[str, float]]], sets: tuple[EvalSe
     return "\n".join(lines) + "\n"
 
 
+def compare_backends(sets: tuple[EvalSet, ...], shards: int, both: bool) -> None:
+    """The shipped defaults on Whoosh and on Xapian side by side: quality-xapian.md."""
+    whoosh = run_variant(SHIPPED, sets) if both else {}
+    xapian = run_variant(SHIPPED, sets, "xapian", shards)
+    lines = [
+        "# Retrieval quality: the Whoosh and Xapian backends",
+        "",
+        f"Produced by `python bench/quality.py --backend both --shards {shards}` on "
+        f"{time.strftime('%Y-%m-%d')} (Python {platform.python_version()}): the shipped "
+        f"defaults, every query through `Searcher.search`, the Xapian index in {shards} "
+        "shards. Why the figures differ is said in the README (Beyond one machine).",
+        "",
+        "| set | measure | Whoosh | Xapian | difference | judged only (Whoosh / Xapian) "
+        "| queries whose nDCG@10 differs |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for eval_set in sets:
+        name, metric = eval_set.name, eval_set.metric
+        mine = xapian[name]
+        theirs = whoosh.get(name)
+        if theirs is None:
+            lines.append(f"| {name} | {_label(metric)} | — | {mine[metric]:.3f} | — | — | — |")
+            continue
+        per_query = theirs["per query"]
+        moved = sum(abs(mine["per query"].get(q, 0) - v) > 1e-9 for q, v in per_query.items())
+        lines.append(
+            f"| {name} | {_label(metric)} | {theirs[metric]:.3f} | {mine[metric]:.3f} | "
+            f"{mine[metric] - theirs[metric]:+.3f} | {theirs['judged ' + metric]:.3f} / "
+            f"{mine['judged ' + metric]:.3f} | {moved} of {len(per_query)} |"
+        )
+    (RESULTS / "quality-xapian.md").write_text("\n".join(lines) + "\n", "utf-8")
+    (RESULTS / "quality-xapian.json").write_text(
+        json.dumps({"whoosh": whoosh, "xapian": xapian}, indent=2), "utf-8"
+    )
+    print(f"wrote {RESULTS / 'quality-xapian.md'}")
+
+
 def _read(scores: dict, metric: str) -> str:
     value = scores.get(f"read {metric}")
     return "—" if value is None else f"{value:.3f}"
@@ -211,12 +255,20 @@ def main() -> None:
     parser.add_argument("--ablation-sets", nargs="*", help="run the ablation on these sets only")
     parser.add_argument("--sets", nargs="*", help="only these sets")
     parser.add_argument("--out", default="quality", help="results file name (without suffix)")
+    parser.add_argument(
+        "--backend", default="whoosh", choices=("whoosh", "xapian", "both"),
+        help="engine to evaluate; both: side by side, written to quality-xapian.md",
+    )  # fmt: skip
+    parser.add_argument("--shards", type=int, default=2, help="Xapian shards")
     args = parser.parse_args()
     if not EVAL.exists():
         sys.exit(f"{EVAL} not found: the evaluation sets live in ../shared/eval")
     sets = tuple(s for s in SETS if not args.sets or s.name in args.sets)
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.backend != "whoosh":
+        compare_backends(sets, args.shards, both=args.backend == "both")
+        return
     results = {SHIPPED.name: run_variant(SHIPPED, sets)}
     ablation_sets = tuple(s for s in sets if not args.ablation_sets or s.name in args.ablation_sets)
     for variant in ABLATIONS if args.ablation else ():

@@ -2,6 +2,8 @@
 
     python bench/scale.py                         # 1x, 4x and 16x both corpora
     python bench/scale.py --copies 1 4            # only some sizes (results accumulate)
+    python bench/scale.py --backend xapian --shards 4 --copies 1 4   # Xapian, 4 shards behind
+                                                  # xapian-tcpsrv on loopback: scale-xapian.md
 
 The two corpora are replicated with fresh ids (``c<k>-<id>``) and dates shifted by k years,
 written to bench/work/scale-<k>.jsonl; each size is built by the real indexer in a child
@@ -59,17 +61,22 @@ def replicate(copies: int) -> Path:
     return path
 
 
-def child_build(source: Path, out: Path) -> None:
+def child_build(source: Path, out: Path, backend: str, shards: int) -> None:
     from indexer import build_index
 
-    report = build_index([source], out)
+    report = build_index([source], out, backend=backend, shards=shards)
     print(json.dumps({"documents": report.documents}))
 
 
-def child_queries(index: Path) -> None:
+def child_queries(index: Path, backend: str, shards: int) -> None:
     from search import QueryError, Searcher
 
-    searcher = Searcher(index)
+    if backend == "xapian":  # the shards behind shard servers, as several machines would
+        from bench.engines import RemoteNabaRunner
+
+        searcher = RemoteNabaRunner(index, index, shards).searcher
+    else:
+        searcher = Searcher(index)
 
     def run(query: str) -> float:
         started = time.perf_counter()
@@ -89,20 +96,27 @@ def child_queries(index: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", nargs="*", type=int, default=[1, 4, 16])
+    parser.add_argument("--backend", default="whoosh", choices=("whoosh", "xapian"))
+    parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, first, second = args.child
-        child_build(Path(first), Path(second)) if kind == "build" else child_queries(Path(first))
+        if kind == "build":
+            child_build(Path(first), Path(second), args.backend, args.shards)
+        else:
+            child_queries(Path(first), args.backend, args.shards)
         return
-    saved = RESULTS / "scale.json"
+    name = "scale" if args.backend == "whoosh" else "scale-xapian"
+    saved = RESULTS / f"{name}.json"
     points = json.loads(saved.read_text())["points"] if saved.exists() else {}
     for copies in args.copies:
         source = replicate(copies)
         out = WORK / f"scale-index-{copies}"
         shutil.rmtree(out, ignore_errors=True)
-        built = run_child(["bench/scale.py", "--child", "build", str(source), str(out)])
-        queries = run_child(["bench/scale.py", "--child", "queries", str(out), "-"])
+        options = ["--backend", args.backend, "--shards", str(args.shards)]
+        built = run_child(["bench/scale.py", "--child", "build", str(source), str(out), *options])
+        queries = run_child(["bench/scale.py", "--child", "queries", str(out), "-", *options])
         documents = built.output["documents"]
         points[str(documents)] = {
             "documents": documents,
@@ -118,18 +132,25 @@ def main() -> None:
         }
         print(points[str(documents)], flush=True)
         shutil.rmtree(out, ignore_errors=True)
-        report(points)
+        report(points, name, args.shards)
 
 
-def report(points: dict) -> None:
+def report(points: dict, name: str = "scale", shards: int = 4) -> None:
     rows = sorted(points.values(), key=lambda row: row["documents"])
+    backend = (
+        ""
+        if name == "scale"
+        else f" on the Xapian backend, {shards} shards, each behind `xapian-tcpsrv` on loopback "
+        "(searched through `shard_servers`; the query process RSS excludes the servers')"
+    )
     lines = [
-        "# Scale: naba from 61k to 1M articles",
+        "# Scale: naba from 61k to 1M articles" + (" (Xapian)" if backend else ""),
         "",
-        "`python bench/scale.py`: both corpora replicated with fresh ids and dates shifted by "
+        f"`python bench/scale.py`{' --backend xapian' if backend else ''}: both corpora "
+        "replicated with fresh ids and dates shifted by "
         "a year per copy; each size built by `naba`'s indexer on every core, then the 300 "
         "short queries through `Searcher.search` (10 highlighted hits, source counts, time "
-        "series, spelling) after 50 warm-up queries. Machine per row below.",
+        f"series, spelling) after 50 warm-up queries{backend}. Machine per row below.",
         "",
         "| articles | build | docs/s | peak RSS (build) | index | query p50 | p95 | p99 | "
         "RSS (search process) |",
@@ -144,9 +165,11 @@ def report(points: dict) -> None:
             f"{row['query_process_rss_mb']:,} MB |"
         )
     lines += ["", "Measured on: " + "; ".join(sorted({row["measured"] for row in rows}))]
-    lines += ["", "![cost against archive size](scale.png)"]
-    write_result("scale", "\n".join(lines), {"points": points})
-    plot(rows)
+    if name == "scale":
+        lines += ["", "![cost against archive size](scale.png)"]
+    write_result(name, "\n".join(lines), {"points": points})
+    if name == "scale":
+        plot(rows)
 
 
 def plot(rows: list[dict]) -> None:

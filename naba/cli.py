@@ -375,6 +375,12 @@ def _write_run(searcher: Searcher, queries: Path, run_file: Path) -> None:
     help="Build the index here (or reuse it if it exists) instead of a temporary folder.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option(
+    "--backend",
+    type=click.Choice(["whoosh", "xapian"]),
+    help="Engine to index and search with (default: config, whoosh).",
+)
+@click.option("--shards", type=click.IntRange(1, 1024), help="Xapian shards (default: config).")
 @click.pass_context
 def eval_command(
     ctx: click.Context,
@@ -384,6 +390,8 @@ def eval_command(
     no_titles: bool,
     keep_index: Path | None,
     as_json: bool,
+    backend: str | None,
+    shards: int | None,
 ) -> None:
     """Measure retrieval quality: index a collection, run queries, score them.
 
@@ -395,14 +403,17 @@ def eval_command(
     """
     from search.evaluation import evaluate
 
-    config = _config(ctx)
+    config = _config(ctx, backend=backend, shards=shards)
+    options = searcher_options(config) | {"shard_servers": ()}  # the index built here
     report = evaluate(
         list(collections),
         queries,
         qrels,
         include_titles=not no_titles,
         index_dir=keep_index,
-        searcher_options=searcher_options(config),
+        searcher_options=options,
+        backend=config.backend,
+        shards=config.shards,
     )
     if as_json:
         click.echo(json.dumps({**report.scores, "queries": report.queries}, indent=2))

@@ -115,14 +115,19 @@ def evaluate(
     include_titles: bool = True,
     index_dir: Path | None = None,
     searcher_options: dict | None = None,
+    backend: str = "whoosh",
+    shards: int = 1,
 ) -> EvalReport:
-    """Build an index of ``collection`` (in a temporary folder unless ``index_dir``), run
-    ``queries`` through Searcher.search and score them against ``qrels``."""
+    """Build an index of ``collection`` (in a temporary folder unless ``index_dir``; on
+    ``backend``, in ``shards`` shards for Xapian), run ``queries`` through Searcher.search
+    and score them against ``qrels``."""
     with tempfile.TemporaryDirectory(prefix="naba-eval-") as scratch:
         target = index_dir or Path(scratch) / "index"
         live = current_generation(target)
         if live is None or check_compatible(target, live):  # none yet, or from another naba
-            build_index(collection, target, include_titles=include_titles)
+            build_index(
+                collection, target, include_titles=include_titles, backend=backend, shards=shards
+            )
         with Searcher(target, **(searcher_options or {})) as searcher:
             run, failed = run_queries(searcher, queries)
             documents = searcher.document_count

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import xapian
 
-from indexer.analysis import tokens
+from indexer.analysis import exact_term, word_term
+from indexer.normalize import WORD_PATTERN
 from indexer.schema import LEAD_WORDS
 from indexer.sources import Article, parse_date
 
@@ -75,20 +78,26 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     """The Xapian document of an article."""
     document = xapian.Document()
     title = article.title if include_titles else ""
+    add_posting, add_term = document.add_posting, document.add_term
+    exact: Counter[str] = Counter()
     position = 0
-    for term, _, _ in tokens(title):
+    for term, form in _words(title):
         position += 1
-        _posting(document, term, position, weights.title)
+        if _fits(term):
+            add_posting(term, position, weights.title)
+        exact[form] += 1
     position += POSITION_GAP
-    for index, (term, _, _) in enumerate(tokens(article.body)):
+    lead = LEAD_WORDS if weights.lead else 0
+    for index, (term, form) in enumerate(_words(article.body)):
         position += 1
-        _posting(document, term, position, weights.body)
-        if index < LEAD_WORDS and weights.lead:
-            document.add_term(term, weights.lead)
-    for text in (title, article.body):
-        for term, _, _ in tokens(text, stemmed=False):
-            if _fits(PREFIX_EXACT + term):
-                document.add_term(PREFIX_EXACT + term)
+        if _fits(term):
+            add_posting(term, position, weights.body)
+            if index < lead:
+                add_term(term, weights.lead)
+        exact[form] += 1
+    for form, count in exact.items():
+        if _fits(form):
+            add_term(PREFIX_EXACT + form, count)
     document.add_boolean_term(id_term(article.id))
     if article.source:
         document.add_boolean_term(source_term(article.source))
@@ -110,15 +119,21 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     return document
 
 
+def _words(text: str) -> Iterator[tuple[str, str]]:
+    """(index term, exact form) of each indexed word of ``text`` (what analysis.tokens gives
+    with and without stemming, in one pass)."""
+    for match in WORD_PATTERN.finditer(text):
+        word = match.group()
+        term = word_term(word)
+        if term:
+            yield term, exact_term(word)
+
+
 def stored_fields(document) -> dict:
     """The stored fields of a Xapian document, as a naba reader gives them."""
     return json.loads(document.get_data().decode("utf-8"))
 
 
-def _posting(document, term: str, position: int, wdf: int) -> None:
-    if _fits(term):
-        document.add_posting(term, position, wdf)
-
-
 def _fits(term: str) -> bool:
-    return len(term.encode("utf-8")) <= MAX_TERM_BYTES
+    # A character takes at most 4 bytes in UTF-8: short terms need no encoding to check.
+    return len(term) * 4 <= MAX_TERM_BYTES or len(term.encode("utf-8")) <= MAX_TERM_BYTES
