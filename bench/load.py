@@ -3,6 +3,8 @@
     python bench/load.py                          # 3,000 requests, 8 clients
     python bench/load.py --update                 # ... while `naba index --update` runs
     python bench/load.py --requests 500 --clients 4 --time-limit 60
+    python bench/load.py --index bench/work/build-naba-xapian-4 --shard-servers 4 [--update]
+                                                  # over 4 Xapian shard servers on loopback
 
 Serves a copy of bench/work/build-naba (from bench/build.py) with the real `naba serve`,
 then clients send a fixed number of requests — the search page and its JSON API, short
@@ -20,6 +22,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -164,6 +167,10 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=180.0)
     parser.add_argument("--workers", type=int, default=0, help="naba serve --workers")
     parser.add_argument("--update", action="store_true", help="run an update meanwhile")
+    parser.add_argument(
+        "--shard-servers", type=int, default=0,
+        help="serve a Xapian index's N shards with xapian-tcpsrv and search through them",
+    )  # fmt: skip
     args = parser.parse_args()
     served = WORK / "load-index"
     shutil.rmtree(served, ignore_errors=True)
@@ -173,9 +180,30 @@ def main() -> None:
     command = ["-m", "naba.cli", "serve", "--index", str(served), "--port", str(port)]
     if args.workers:
         command += ["--workers", str(args.workers)]
+    shard_servers, environment = [], dict(os.environ)
+    for number in range(args.shard_servers):
+        shard_port = free_port()
+        shard_servers.append(
+            subprocess.Popen(
+                [
+                    "xapian-tcpsrv",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(shard_port),
+                    "--quiet",
+                    str(served / "shards" / f"shard-{number:03d}"),
+                ],
+                start_new_session=True,  # it signals its whole group when stopped
+            )  # fmt: skip
+        )
+        environment["NABA_SHARD_SERVERS"] = ",".join(
+            filter(None, [environment.get("NABA_SHARD_SERVERS", ""), f"127.0.0.1:{shard_port}"])
+        )
+    time.sleep(1 if shard_servers else 0)
     server = subprocess.Popen(
         [sys.executable, "-c", "from naba.cli import main; main()", *command[2:]],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment,
     )  # fmt: skip
     update_result: dict = {}
     try:
@@ -208,6 +236,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        for shard_server in shard_servers:
+            os.killpg(shard_server.pid, signal.SIGTERM)
     report(args, clients, seconds, update_result)
 
 
@@ -229,12 +259,18 @@ def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
         "update": update_result,
     }
     print(json.dumps(row, ensure_ascii=False))
+    over = (
+        f" in {args.shard_servers} Xapian shards, each behind its own xapian-tcpsrv on "
+        "127.0.0.1 (searched through `shard_servers`)"
+        if args.shard_servers
+        else ""
+    )
     lines = [
         "# naba serve under load" + (" during an index update" if args.update else ""),
         "",
         f"`python bench/load.py {' '.join(sys.argv[1:])}` on {machine()}.",
         f"`naba serve` ({row['workers']} process(es), waitress) over a copy of the 61,368-article "
-        f"index; {args.clients} clients with keep-alive connections on 127.0.0.1 send "
+        f"index{over}; {args.clients} clients with keep-alive connections on 127.0.0.1 send "
         f"{args.requests:,} requests (70% the search page, 30% its JSON API; short queries, 15% "
         "with a source filter, 10% a date range, 7% newest first, 8% page 2), time limit "
         f"{args.time_limit:.0f} s.",
@@ -254,7 +290,8 @@ def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
         ]
     if clients.errors:
         lines += ["", "First errors:", ""] + [f"- {error}" for error in clients.errors[:10]]
-    write_result("load-update" if args.update else "load", "\n".join(lines), row)
+    name = "load-update" if args.update else "load"
+    write_result(f"{name}-xapian" if args.shard_servers else name, "\n".join(lines), row)
 
 
 if __name__ == "__main__":

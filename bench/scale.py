@@ -74,8 +74,10 @@ def child_queries(index: Path, backend: str, shards: int) -> None:
     if backend == "xapian":  # the shards behind shard servers, as several machines would
         from bench.engines import RemoteNabaRunner
 
-        searcher = RemoteNabaRunner(index, index, shards).searcher
+        runner = RemoteNabaRunner(index, index, shards)
+        searcher = runner.searcher
     else:
+        runner = None
         searcher = Searcher(index)
 
     def run(query: str) -> float:
@@ -89,6 +91,8 @@ def child_queries(index: Path, backend: str, shards: int) -> None:
     for query in read_queries(LONG_QUERIES)[-WARMUP:]:
         run(query)
     times = [run(query) for query in read_queries(SHORT_QUERIES)]
+    if runner is not None:
+        runner.close()  # stops the shard servers
     print(json.dumps({"p50": percentile(times, 0.5), "p95": percentile(times, 0.95),
                       "p99": percentile(times, 0.99)}))  # fmt: skip
 

@@ -144,6 +144,8 @@ class XapianEngine:
         # less the counted ones. (Not one OP_AND_NOT query: Xapian 1.4.22's shard servers
         # can let a phrase on its right-hand side through when sorting by value.)
         partial = None if strict is None else _filtered(_filtered(relaxed, dated), sources)
+        if interval is None:  # an export: the counted articles only
+            partial = None
         with self._lock:
             return self._guard(
                 lambda: self._find(
@@ -272,11 +274,12 @@ def _date_filter(request: Request):
     filters = request.filters
     if not (filters.date_from or filters.date_to):
         return None
-    low = _day_value(filters.date_from) if filters.date_from else ""
-    if filters.date_to:
-        return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_DAY, low or "\x00",
-                            _day_value(filters.date_to))  # fmt: skip
-    return xapian.Query(xapian.Query.OP_VALUE_GE, SLOT_DAY, low)
+    if not filters.date_from:
+        return xapian.Query(xapian.Query.OP_VALUE_LE, SLOT_DAY, _day_value(filters.date_to))
+    low = _day_value(filters.date_from)
+    if not filters.date_to:
+        return xapian.Query(xapian.Query.OP_VALUE_GE, SLOT_DAY, low)
+    return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_DAY, low, _day_value(filters.date_to))
 
 
 def _day_value(text: str) -> str:

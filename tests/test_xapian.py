@@ -4,6 +4,7 @@ shard servers, replicas, updates in place, and failures said plainly."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -268,3 +269,42 @@ def test_shard_serve_says_what_is_missing(runner, tmp_path):
     result = runner.invoke(cli, ["shard-serve", "0", "--port", "9", "--index", str(tmp_path)])
     assert result.exit_code != 0 and "no Xapian shard 0" in result.output
     assert shutil.which("xapian-tcpsrv")
+
+
+def test_a_killed_update_leaves_the_shards_as_they_were(tmp_path, corpus_dir):
+    index = tmp_path / "index"
+    build_index([corpus_dir], index, backend="xapian", shards=2, processes=1)
+    many = [
+        {"id": f"u-{n}", "title": f"هدنة رقم {n}", "body": "هدنة في الغوطة الشرقية " * 40}
+        for n in range(30_000)  # about 25 s of work on this machine: killed well before
+    ]
+    source = _jsonl(tmp_path / "many.jsonl", many)
+    # Xapian flushes a writer every XAPIAN_FLUSH_THRESHOLD documents (10,000 by default;
+    # 200 here, so that several flushes happen before the kill).
+    environment = {**os.environ, "XAPIAN_FLUSH_THRESHOLD": "200"}
+    update = subprocess.Popen(
+        [sys.executable, "-c", "from naba.cli import main; main()", "index", "--update",
+         str(source), "--index", str(index)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=environment,
+    )  # fmt: skip
+    time.sleep(5)  # thousands of articles in: many flushes' worth
+    assert update.poll() is None, "the update ended before it could be killed"
+    update.send_signal(signal.SIGKILL)
+    update.wait(timeout=10)
+    with Searcher(index) as searcher:
+        assert searcher.document_count == len(ARTICLES) + 1
+        assert searcher.search("هدنة").total == 0
+        assert searcher.search("الغوطة").total == 2
+
+
+def test_the_index_weights_of_a_xapian_build_are_the_rankings_defaults():
+    import inspect
+
+    from indexer.xapian_adapter import FieldWeights
+    from search import Ranking
+
+    defaults = inspect.signature(build_index).parameters
+    ranking = Ranking()
+    assert defaults["title_boost"].default == ranking.title_boost
+    assert defaults["lead_boost"].default == ranking.lead_boost
+    assert FieldWeights() == FieldWeights.of(ranking.title_boost, ranking.lead_boost)

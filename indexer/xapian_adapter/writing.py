@@ -4,7 +4,8 @@ deletions in place.
 A build writes a new generation: each worker process writes its share of every shard into
 a part database, and the parts of each shard are then compacted into one (Xapian renumbers
 their documents). An update or deletion changes the live generation's shards in place, one
-commit per shard: Xapian's readers see a shard's old or new state, never a half-written one.
+commit per shard, inside a transaction: Xapian's readers see a shard's old or new state, never
+a half-written one, and a killed change leaves it as it was.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from indexer.xapian_adapter.documents import (
 from indexer.xapian_adapter.shards import META_KEY, shard_paths, write_stubs
 
 PARTS = "parts"
+FLUSH_DOCUMENTS = 10_000  # Xapian's default: what one writer buffers before it flushes
 # Shards keep their last changesets, so that read replicas (xapian-replicate) copy only
 # what changed; Xapian reads this when a shard is opened for writing.
 os.environ.setdefault("XAPIAN_MAX_CHANGESETS", "10")
@@ -46,6 +48,8 @@ class _PartBuilder:
         parts = folder / PARTS
         parts.mkdir(exist_ok=True)
         self.paths = [parts / f"{os.getpid()}-{number:03d}" for number in range(shards)]
+        # A worker writes a part of every shard: together they buffer what one writer would.
+        os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(max(1000, FLUSH_DOCUMENTS // shards))
         self.databases = [
             xapian.WritableDatabase(str(path), xapian.DB_CREATE_OR_OVERWRITE) for path in self.paths
         ]
@@ -128,7 +132,7 @@ def update_shards(
     meta = json.loads((generation / "naba.json").read_text("utf-8"))
     shards = int(meta["shards"])
     paths = shard_paths(generation, shards)
-    databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN) for path in paths]
+    databases = [_transaction(path) for path in paths]
     names: list[set[str]] = [set() for _ in range(shards)]
     seen: Counter[str] = Counter()
     seq = first_seq
@@ -157,7 +161,7 @@ def update_shards(
         if report.indexed:
             for database, shard_names in zip(databases, names, strict=True):
                 _merge_meta(database, shard_names, weights, shards)
-                database.commit()
+                database.commit_transaction()
     finally:
         for database in databases:
             database.close()
@@ -169,10 +173,7 @@ def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], lis
     deleted and those no shard had."""
     meta = json.loads((generation / "naba.json").read_text("utf-8"))
     shards = int(meta["shards"])
-    databases = [
-        xapian.WritableDatabase(str(path), xapian.DB_OPEN)
-        for path in shard_paths(generation, shards)
-    ]
+    databases = [_transaction(path) for path in shard_paths(generation, shards)]
     deleted, missing = [], []
     try:
         for doc_id in ids:
@@ -184,11 +185,20 @@ def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], lis
             else:
                 missing.append(doc_id)
         for database in databases:
-            database.commit()
+            database.commit_transaction()
     finally:
         for database in databases:
             database.close()
     return deleted, missing
+
+
+def _transaction(path: Path):
+    """A live shard opened for writing inside a transaction: whatever it writes, and however
+    large, becomes visible in one commit (Xapian flushes a plain writer every 10,000
+    documents), and nothing of it if the process dies first."""
+    database = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+    database.begin_transaction()
+    return database
 
 
 def document_count(generation: Path) -> int:
