@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -81,6 +82,22 @@ def read_sources(paths: Iterable[Path]) -> Iterator[Item]:
             yield from _read_regular(path)
         else:
             yield Problem(str(path), 0, "no such file or folder")
+
+
+def articles_to_write(
+    paths: Iterable[Path], problems: list[Problem], seen: Counter[str]
+) -> Iterator[Article]:
+    """The articles of ``paths`` to index, in order. Problems are added to ``problems``, and
+    an id met again (counted in ``seen``) is said as a warning: the later copy wins."""
+    for item in read_sources(paths):
+        if isinstance(item, Problem):
+            problems.append(item)
+            continue
+        if seen[item.id]:
+            reason = f"duplicate id {item.id!r}: this later copy wins"
+            problems.append(Problem(item.origin, 0, reason, False))
+        seen[item.id] += 1
+        yield item
 
 
 def _read_folder(root: Path) -> Iterator[Item]:

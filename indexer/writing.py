@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.parallel import segment_workers
-from indexer.sources import Problem, read_sources
+from indexer.sources import Problem, articles_to_write
 from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
@@ -66,22 +66,9 @@ def write_articles(
     existing = index.reader() if replace else None
     try:
         with segment_workers(index.folder, processes, WRITER_MEMORY_MB, include_titles) as workers:
-            for item in read_sources(sources):
-                if isinstance(item, Problem):
-                    report.problems.append(item)
-                    continue
-                if seen[item.id]:
-                    report.problems.append(
-                        Problem(
-                            item.origin,
-                            0,
-                            f"duplicate id {item.id!r}: this later copy wins",
-                            False,
-                        )  # fmt: skip
-                    )
-                elif existing is not None:
+            for item in articles_to_write(sources, report.problems, seen):
+                if existing is not None and seen[item.id] == 1:
                     replaced += existing.document_numbers(item.id)
-                seen[item.id] += 1
                 workers.add(item, seq)
                 seq += 1
                 report.indexed += 1

@@ -22,7 +22,7 @@ import xapian
 from indexer.analysis import analysis_fingerprint
 from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
-from indexer.sources import Problem, read_sources
+from indexer.sources import Problem, articles_to_write, read_sources
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
     FieldWeights,
@@ -87,17 +87,7 @@ def build_shards(
         return _PartBuilder(generation, shards, include_titles, weights)
 
     with segment_workers(generation, processes, 0, include_titles, builder) as workers:
-        for item in read_sources(sources):
-            if isinstance(item, Problem):
-                report.problems.append(item)
-                continue
-            if seen[item.id]:
-                report.problems.append(
-                    Problem(
-                        item.origin, 0, f"duplicate id {item.id!r}: this later copy wins", False
-                    )
-                )
-            seen[item.id] += 1
+        for item in articles_to_write(sources, report.problems, seen):
             if item.source:
                 names[shard_of(item.id, shards)].add(item.source)
             workers.add(item, seq)
