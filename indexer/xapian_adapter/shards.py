@@ -18,6 +18,7 @@ from pathlib import Path
 import xapian
 
 from indexer.errors import ShardUnavailableError
+from indexer.store import read_meta
 
 SHARD_PREFIX = "shard-"
 STUB_FOLDER = "shards"
@@ -97,7 +98,7 @@ def open_shards(generation: Path | None = None, remotes: tuple[str, ...] = ()) -
         opened = [(_open_remote(address), f"shard server {address}") for address in remotes]
     else:
         assert generation is not None
-        shards = int(json.loads((generation / "naba.json").read_text("utf-8"))["shards"])
+        shards = int(read_meta(generation)["shards"])
         opened = [(_open_local(path), f"shard {path}") for path in shard_paths(generation, shards)]
     database = xapian.Database()
     for part, _ in opened:

@@ -23,6 +23,7 @@ from indexer.analysis import analysis_fingerprint
 from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import Problem, articles_to_write, read_sources
+from indexer.store import read_meta
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
     FieldWeights,
@@ -119,8 +120,7 @@ def update_shards(
 ) -> int:
     """Add the articles of ``sources`` to the live shards in place, replacing those whose id
     a shard already has; returns the next sequence number."""
-    meta = json.loads((generation / "naba.json").read_text("utf-8"))
-    shards = int(meta["shards"])
+    shards = int(read_meta(generation)["shards"])
     paths = shard_paths(generation, shards)
     databases = [_transaction(path) for path in paths]
     names: list[set[str]] = [set() for _ in range(shards)]
@@ -161,8 +161,7 @@ def update_shards(
 def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], list[str]]:
     """Delete the articles with these ids from the live shards in place; returns the ids
     deleted and those no shard had."""
-    meta = json.loads((generation / "naba.json").read_text("utf-8"))
-    shards = int(meta["shards"])
+    shards = int(read_meta(generation)["shards"])
     databases = [_transaction(path) for path in shard_paths(generation, shards)]
     deleted, missing = [], []
     try:
@@ -193,8 +192,7 @@ def _transaction(path: Path):
 
 def document_count(generation: Path) -> int:
     """Articles in a generation's shards."""
-    meta = json.loads((generation / "naba.json").read_text("utf-8"))
-    return _count(shard_paths(generation, int(meta["shards"])))
+    return _count(shard_paths(generation, int(read_meta(generation)["shards"])))
 
 
 def count_shards(generation: Path, shards: int) -> int:
