@@ -143,6 +143,21 @@ def test_the_time_chart_is_inline_svg_with_a_bar_per_period(client):
     assert "<table>" in page  # the same figures for screen readers
 
 
+def test_one_period_is_drawn_as_one_bar_in_the_middle_not_a_block(client):
+    import re
+
+    from web.chart import MAX_SLOT, WIDTH
+
+    page = page_of(client, q=BROAD, **{"from": "2018-03-02", "to": "2018-03-02"})
+    chart = page[page.index("<svg") : page.index("</svg>")]
+    ((x, width),) = [
+        (float(a), float(b))
+        for a, b in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', chart)
+    ]
+    assert width <= MAX_SLOT  # it filled the whole chart (718 of 720)
+    assert abs(x + width / 2 - WIDTH / 2) < 1  # centred
+
+
 def test_did_you_mean_links_to_the_corrected_query(client):
     page = page_of(client, q="قصف الغوطا")
     assert "هل تقصد" in page and "<bdi>قصف الغوطة</bdi>" in page

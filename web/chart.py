@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from search.facets import TimeSeries
 
 WIDTH, HEIGHT, BASELINE = 720, 160, 140  # SVG user units; bars stand on the baseline
+MAX_SLOT = 48  # a period never takes more room than this: one day is a bar, not a block
 INTERVAL_NAMES = {"day": "يوم", "week": "أسبوع", "month": "شهر"}
 
 
@@ -26,20 +27,22 @@ class Bar:
 def bars(series: TimeSeries) -> list[Bar]:
     """Bars scaled so the busiest period reaches the top; empty periods have no height.
 
-    Time runs from right to left, as an Arabic reader reads (mirrored like the page).
+    Time runs from right to left, as an Arabic reader reads (mirrored like the page). A few
+    periods keep bars of a bar's width, centred, rather than stretching across the chart.
     """
     count = len(series.buckets)
     if not count or not series.peak:
         return []
-    slot = WIDTH / count
-    gap = min(slot * 0.15, 2.0)
+    slot = min(WIDTH / count, MAX_SLOT)
+    margin = (WIDTH - slot * count) / 2  # room left on each side when the bars do not fill it
+    gap = min(slot * 0.15, 2.0) if slot < MAX_SLOT else slot * 0.25
     scale = (BASELINE - 8) / series.peak
     laid = []
     for position, bucket in enumerate(series.buckets):
         height = bucket.count * scale
         laid.append(
             Bar(
-                x=round(WIDTH - (position + 1) * slot + gap / 2, 2),
+                x=round(WIDTH - margin - (position + 1) * slot + gap / 2, 2),
                 y=round(BASELINE - height, 2),
                 width=round(max(slot - gap, 0.5), 2),
                 height=round(height, 2),
