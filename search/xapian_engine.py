@@ -53,10 +53,8 @@ class XapianEngine:
         self._reconnect = reconnect  # opens the shards afresh (remote ones)
         self._lock = threading.Lock()
         meta = shards.meta()
-        if (
-            meta.get("schema_version") != compatibility()["schema_version"]
-            or meta.get("analysis") != compatibility()["analysis"]
-        ):
+        expected = compatibility()  # what store.check_compatible asks of a local naba.json
+        if {key: meta.get(key) for key in expected} != expected:
             shards.close()
             raise IndexUnavailableError(
                 f"the Xapian index at {label} was built by another version of naba or with "
@@ -182,8 +180,8 @@ class XapianEngine:
             found = rest.get_mset(0, offset + wanted + total if wanted else 0, everything)
             partial_total = found.get_matches_estimated() - total
             if wanted:
-                counted_here = self._counted(counted, found)
-                listed = [item for item in found if item.docid not in counted_here]
+                counted_docids = self._docids(counted, total)
+                listed = [item for item in found if item.docid not in counted_docids]
                 hits += [
                     (stored_fields(item.document), _score(item, request), False)
                     for item in listed[offset : offset + wanted]
@@ -197,15 +195,12 @@ class XapianEngine:
             series=None if interval is None else _series(days, total, interval),
         )
 
-    def _counted(self, counted, found) -> set[int]:
-        """Which documents of the mset ``found`` the counted query matches."""
-        ids = [xapian.Query(id_term(stored_fields(item.document)["id"])) for item in found]
-        if not ids:
-            return set()
-        among = xapian.Query(xapian.Query.OP_FILTER, counted, xapian.Query(xapian.Query.OP_OR, ids))
+    def _docids(self, query, count: int) -> set[int]:
+        """The documents ``query`` matches (``count`` of them), without reading any: a fresh
+        Enquire, so that no match spy counts them twice."""
         enquire = xapian.Enquire(self.shards.database)
-        enquire.set_query(among)
-        return {item.docid for item in enquire.get_mset(0, len(ids))}
+        enquire.set_query(query)
+        return {item.docid for item in enquire.get_mset(0, count)}
 
     def _enquire(self, ranking: Ranking, sort: str):
         enquire = xapian.Enquire(self.shards.database)

@@ -22,7 +22,7 @@ import xapian
 from indexer.analysis import analysis_fingerprint
 from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
-from indexer.sources import Problem, articles_to_write, read_sources
+from indexer.sources import articles_to_write
 from indexer.store import read_meta
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
@@ -127,18 +127,14 @@ def update_shards(
     seen: Counter[str] = Counter()
     seq = first_seq
     try:
-        for item in read_sources(sources):
-            if isinstance(item, Problem):
-                report.problems.append(item)
-                continue
+        for item in articles_to_write(sources, report.problems, seen):
             shard = shard_of(item.id, shards)
             term = id_term(item.id)
-            if seen[item.id]:
+            if seen[item.id] > 1:  # a later copy within the sources replaces the earlier
                 report.duplicates += 1
                 report.indexed -= 1
             elif databases[shard].term_exists(term):
                 report.replaced += 1
-            seen[item.id] += 1
             databases[shard].replace_document(
                 term, make_document(item, seq, include_titles, weights)
             )
