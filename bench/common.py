@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -144,3 +146,40 @@ def ratio(ours: float, theirs: float, higher_is_better: bool) -> str:
         return "—"
     factor = ours / theirs if higher_is_better else theirs / ours
     return f"{factor:.2f}×"
+
+
+def start_shard_servers(index: Path, shards: int):
+    """One ``xapian-tcpsrv`` per shard of the Xapian index at ``index``, on free loopback
+    ports; returns their addresses and a function that stops them. The servers get sessions
+    of their own (they signal their whole process group when stopped) and no pipe of the
+    caller's (a benchmark's child process would never see its output end)."""
+    servers, addresses = [], []
+    for number in range(shards):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        stub = index / "shards" / f"shard-{number:03d}"
+        servers.append(
+            subprocess.Popen(
+                [
+                    "xapian-tcpsrv",
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--quiet",
+                    str(stub),
+                ],
+                stdout=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        )
+        addresses.append(f"127.0.0.1:{port}")
+    time.sleep(1.0)  # until they listen
+
+    def stop() -> None:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=10)
+
+    return addresses, stop

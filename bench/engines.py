@@ -175,38 +175,12 @@ class RemoteNabaRunner(NabaRunner):
     on loopback (started here, stopped by close)."""
 
     def __init__(self, index: Path, folder: Path | None = None, shards: int = 4) -> None:
-        import os
-        import signal
-        import socket
-        import subprocess
-        import time
-
+        from bench.common import start_shard_servers
         from search import Searcher
 
-        folder = folder or index.with_name("build-naba-xapian-4")
-        self.servers, addresses = [], []
-        for number in range(shards):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            stub = folder / "shards" / f"shard-{number:03d}"
-            self.servers.append(
-                subprocess.Popen(
-                    [
-                        "xapian-tcpsrv",
-                        "--interface",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--quiet",
-                        str(stub),
-                    ],
-                    start_new_session=True,  # it signals its whole group when stopped
-                )  # fmt: skip
-            )
-            addresses.append(f"127.0.0.1:{port}")
-        self._stop = lambda: [os.killpg(s.pid, signal.SIGTERM) for s in self.servers]
-        time.sleep(1.0)
+        addresses, self._stop = start_shard_servers(
+            folder or index.with_name("build-naba-xapian-4"), shards
+        )
         self.searcher = Searcher(shard_servers=addresses)
 
     def close(self) -> None:

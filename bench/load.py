@@ -22,7 +22,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from bench.common import (  # noqa: E402
     machine,
     percentile,
     read_queries,
+    start_shard_servers,
     write_result,
 )
 from bench.engines import read_articles  # noqa: E402
@@ -180,27 +180,10 @@ def main() -> None:
     command = ["-m", "naba.cli", "serve", "--index", str(served), "--port", str(port)]
     if args.workers:
         command += ["--workers", str(args.workers)]
-    shard_servers, environment = [], dict(os.environ)
-    for number in range(args.shard_servers):
-        shard_port = free_port()
-        shard_servers.append(
-            subprocess.Popen(
-                [
-                    "xapian-tcpsrv",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(shard_port),
-                    "--quiet",
-                    str(served / "shards" / f"shard-{number:03d}"),
-                ],
-                start_new_session=True,  # it signals its whole group when stopped
-            )  # fmt: skip
-        )
-        environment["NABA_SHARD_SERVERS"] = ",".join(
-            filter(None, [environment.get("NABA_SHARD_SERVERS", ""), f"127.0.0.1:{shard_port}"])
-        )
-    time.sleep(1 if shard_servers else 0)
+    environment, stop_shard_servers = dict(os.environ), None
+    if args.shard_servers:
+        addresses, stop_shard_servers = start_shard_servers(served, args.shard_servers)
+        environment["NABA_SHARD_SERVERS"] = ",".join(addresses)
     server = subprocess.Popen(
         [sys.executable, "-c", "from naba.cli import main; main()", *command[2:]],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment,
@@ -236,8 +219,8 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-        for shard_server in shard_servers:
-            os.killpg(shard_server.pid, signal.SIGTERM)
+        if stop_shard_servers:
+            stop_shard_servers()
     report(args, clients, seconds, update_result)
 
 
