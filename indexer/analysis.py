@@ -54,7 +54,7 @@ def configure_analysis(
     use_profile(profile or StemmerProfile())
     STOPWORDS = load_stopwords() if stopwords is None else stopwords
     _FUNCTION_WORDS = STOPWORDS | NEGATIONS
-    for cached in (normal_form, index_term, word_term, exact_term):
+    for cached in (normal_form, index_term, word_term, exact_term, word_forms):
         cached.cache_clear()
 
 
@@ -103,6 +103,15 @@ def exact_term(word: str) -> str:
     stopwords)."""
     normal = normal_form(word)
     return fold_teh_marbuta(normal) if normal and index_term(normal) else ""
+
+
+@lru_cache(maxsize=WORD_CACHE)
+def word_forms(word: str) -> tuple[str, str]:
+    """(index term, exact form) of one word as written, ("", "") for stopwords: both in one
+    lookup, for a writer that indexes both."""
+    normal = normal_form(word)
+    term = index_term(normal) if normal else ""
+    return (term, fold_teh_marbuta(normal)) if term else ("", "")
 
 
 def tokens(text: str, stemmed: bool = True) -> Iterator[tuple[str, int, int]]:

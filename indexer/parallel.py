@@ -1,8 +1,9 @@
 """Building an index's segments on every core.
 
 Worker processes each build segments (indexer/whoosh_adapter/segments.py) from the batches
-of articles they take from one queue; the build process reads the sources and feeds them,
-then adds the segments to the index. Workers die with the build process even when it is
+of articles they take from one queue (or, when the build routes articles, from a queue of
+their own); the build process reads the sources and feeds them, then adds the segments to
+the index. Workers die with the build process even when it is
 killed with SIGKILL (Linux's parent-death signal), and a failed or cancelled build stops
 them.
 """
@@ -46,35 +47,48 @@ class SegmentWorkers:
         processes: int,
         memory_mb: int,
         include_titles: bool,
-        make_builder: Callable[[], object] | None = None,
+        make_builder: Callable[[int], object] | None = None,
+        route: Callable[[Article], int] | None = None,
     ) -> None:
-        self._batch: list[tuple[Article, int]] = []
         context = multiprocessing.get_context("fork")  # workers inherit the analysis settings
-        self._jobs = context.Queue(maxsize=2 * processes)
+        self._route = route
+        queues = processes if route else 1
+        # A worker's own queue holds more batches than a share of one queue would: the
+        # articles of one worker can come in a run, and it must not starve the others.
+        depth = 8 if route else 2 * processes
+        self._jobs = [context.Queue(maxsize=depth) for _ in range(queues)]
+        self._batches: list[list[tuple[Article, int]]] = [[] for _ in range(queues)]
         self._results = context.Queue()
         if make_builder is None:
             share = memory_mb / processes
-            make_builder = lambda: segment_builder(folder, share, include_titles)  # noqa: E731
-        arguments = (make_builder, self._jobs, self._results)
+            make_builder = lambda _: segment_builder(folder, share, include_titles)  # noqa: E731
         self._workers = [
-            context.Process(target=_work, args=arguments, daemon=True) for _ in range(processes)
+            context.Process(
+                target=_work,
+                args=(make_builder, number, self._jobs[number % queues], self._results),
+                daemon=True,
+            )
+            for number in range(processes)
         ]
         for worker in self._workers:
             worker.start()
 
     def add(self, article: Article, seq: int) -> None:
         """Queue one article; ``seq`` is its place in the build."""
-        self._batch.append((article, seq))
-        if len(self._batch) >= BATCH_SIZE:
-            self._put(self._batch)
-            self._batch = []
+        number = self._route(article) if self._route else 0
+        batch = self._batches[number]
+        batch.append((article, seq))
+        if len(batch) >= BATCH_SIZE:
+            self._put(batch, number)
+            self._batches[number] = []
 
     def finish(self) -> list:
         """Wait for every worker to write its last segment; returns all their segments."""
-        if self._batch:
-            self._put(self._batch)
-        for _ in self._workers:
-            self._put(None)
+        for number, batch in enumerate(self._batches):
+            if batch:
+                self._put(batch, number)
+        for number in range(len(self._workers)):
+            self._put(None, number % len(self._jobs))
         segments = []
         for _ in self._workers:
             outcome, value = self._result()
@@ -92,10 +106,10 @@ class SegmentWorkers:
                 worker.kill()
             worker.join()
 
-    def _put(self, item: list | None) -> None:
+    def _put(self, item: list | None, number: int) -> None:
         while True:
             try:
-                self._jobs.put(item, timeout=_POLL_SECONDS)
+                self._jobs[number].put(item, timeout=_POLL_SECONDS)
                 return
             except queue.Full:
                 self._check_alive()
@@ -125,11 +139,11 @@ class SegmentWorkers:
         raise _failure(value) if outcome != "done" else WorkerError("a build worker stopped early")
 
 
-def _work(make_builder, jobs, results) -> None:
+def _work(make_builder, number, jobs, results) -> None:
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build process decides
     try:
-        builder = make_builder()
+        builder = make_builder(number)
         while (batch := jobs.get()) is not None:
             for article, seq in batch:
                 builder.add(article, seq)
@@ -168,17 +182,22 @@ def segment_workers(
     processes: int,
     memory_mb: int,
     include_titles: bool,
-    make_builder: Callable[[], object] | None = None,
+    make_builder: Callable[[int], object] | None = None,
+    route: Callable[[Article], int] | None = None,
 ) -> Iterator[SegmentWorkers | InProcessWorkers]:
     """Workers for a build on ``processes`` processes (1: in this process), stopped on error.
 
-    Each builds from its articles with ``make_builder()`` (by default, Whoosh segments in
-    ``folder``): ``add(article, seq)``, then ``finish()``, whose results are gathered."""
+    Worker number n builds from its articles with ``make_builder(n)`` (by default, Whoosh
+    segments in ``folder``): ``add(article, seq)``, then ``finish()``, whose results are
+    gathered. With ``route``, an article goes to worker ``route(article)``, else to whichever
+    is free."""
     if processes > 1:
-        workers = SegmentWorkers(folder, processes, memory_mb, include_titles, make_builder)
+        workers = SegmentWorkers(
+            folder, processes, memory_mb, include_titles, make_builder, route
+        )
     else:
         builder = (
-            make_builder() if make_builder else segment_builder(folder, memory_mb, include_titles)
+            make_builder(0) if make_builder else segment_builder(folder, memory_mb, include_titles)
         )
         workers = InProcessWorkers(builder)
     try:

@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import xapian
 
-from indexer.analysis import exact_term, word_term
+from indexer.analysis import word_forms
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import LEAD_WORDS
 from indexer.sources import Article, parse_date
@@ -78,25 +76,29 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     """The Xapian document of an article."""
     document = xapian.Document()
     title = article.title if include_titles else ""
-    add_posting, add_term = document.add_posting, document.add_term
-    exact: Counter[str] = Counter()
+    add_posting = document.add_posting
+    exact: dict[str, int] = {}
+    lead: list[str] = []
+    lead_words = LEAD_WORDS if weights.lead else 0
     position = 0
-    for term, form in _words(title):
-        position += 1
-        if _fits(term):
-            add_posting(term, position, weights.title)
-        exact[form] += 1
-    position += POSITION_GAP
-    lead = LEAD_WORDS if weights.lead else 0
-    for index, (term, form) in enumerate(_words(article.body)):
-        position += 1
-        if _fits(term):
-            add_posting(term, position, weights.body)
-            if index < lead:
-                add_term(term, weights.lead)
-        exact[form] += 1
+    for text, wdf, gap in ((title, weights.title, 0), (article.body, weights.body, POSITION_GAP)):
+        position += gap
+        in_body = bool(gap)
+        for word in WORD_PATTERN.findall(text):
+            term, form = word_forms(word)
+            if not term:
+                continue
+            position += 1
+            if _fits(term):
+                add_posting(term, position, wdf)
+                if in_body and len(lead) < lead_words:
+                    lead.append(term)
+            exact[form] = exact.get(form, 0) + 1
+    add_term = document.add_term
+    for term in lead:
+        add_term(term, weights.lead)
     for form, count in exact.items():
-        if _fits(form):
+        if _fits(PREFIX_EXACT + form):
             add_term(PREFIX_EXACT + form, count)
     document.add_boolean_term(id_term(article.id))
     if article.source:
@@ -117,16 +119,6 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     stored["title"] = title  # as the Whoosh index keeps it: empty when titles are not indexed
     document.set_data(json.dumps(stored | {"seq": seq}, ensure_ascii=False))
     return document
-
-
-def _words(text: str) -> Iterator[tuple[str, str]]:
-    """(index term, exact form) of each indexed word of ``text`` (what analysis.tokens gives
-    with and without stemming, in one pass)."""
-    for match in WORD_PATTERN.finditer(text):
-        word = match.group()
-        term = word_term(word)
-        if term:
-            yield term, exact_term(word)
 
 
 def stored_fields(document) -> dict:
