@@ -292,6 +292,51 @@ def search_command(
     _print_results(results)
 
 
+@cli.command("export")
+@click.argument("query")
+@index_option
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
+@click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
+              help="Order of the rows.")  # fmt: skip
+@click.option("--any", "any_word", is_flag=True, help="Count articles with any query word.")
+@click.option("--format", "kind", type=click.Choice(["csv", "jsonl", "json"]), default="csv",
+              help="File format (default: csv).")  # fmt: skip
+@click.option("--body", is_flag=True, help="Include each article's text.")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N counted articles.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (default: standard output).")  # fmt: skip
+@click.pass_context
+def export_command(ctx: click.Context, query: str, index_dir: Path | None,
+                   sources: tuple[str, ...], date_from: str, date_to: str, sort: str,
+                   any_word: bool, kind: str, body: bool, limit: int | None,
+                   output: Path | None) -> None:  # fmt: skip
+    """Write every counted article of a search (no cap) as CSV, JSON Lines or JSON, with
+    the query, filters, index generation and time at the top of the file.
+
+    Examples: naba export "داعش تمويل" -o isis-finance.csv;
+    naba export "قصف الغوطة" --format jsonl --body --from 2018-02 -o ghouta.jsonl
+    """
+    from search.exporting import csv_chunks, json_chunks, jsonl_chunks
+
+    chunks = {"csv": csv_chunks, "jsonl": jsonl_chunks, "json": json_chunks}[kind]
+    config = _config(ctx, index=index_dir)
+    with _searcher(config) as searcher:
+        try:
+            stream = searcher.export_all(query, sources=sources, date_from=date_from,
+                                         date_to=date_to, sort=sort, limit=limit, body=body,
+                                         match="any" if any_word else None)  # fmt: skip
+        except SearchError as error:
+            raise click.ClickException(str(error)) from error
+        with stream, click.open_file(str(output or "-"), "w", encoding="utf-8") as out:
+            for chunk in chunks(stream):
+                out.write(chunk)
+    if output:
+        click.echo(f"Wrote {stream.header.rows:,} of {stream.header.total:,} counted articles "
+                   f"to {output}", err=True)  # fmt: skip
+
+
 def _print_results(results) -> None:
     if results.relaxed:
         click.echo("No article has every word; showing articles with some of them.")

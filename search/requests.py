@@ -15,7 +15,6 @@ from search.query import ParsedQuery, parse
 from search.results import MAX_PAGE
 
 MAX_PER_PAGE = 100
-EXPORT_LIMIT = 10_000  # articles in one CSV or JSON export
 MATCH_MODES = ("all", "any")
 
 
@@ -102,13 +101,4 @@ def check_page(page: int, per_page: int, interval: str) -> None:
         raise QueryError(
             f"interval must be one of {', '.join(INTERVALS)}",
             "الفترة إما auto أو day أو week أو month",
-        )
-
-
-def check_export_limit(limit: int) -> None:
-    """Raise QueryError when an export would hold no article or more than EXPORT_LIMIT."""
-    if not 1 <= limit <= EXPORT_LIMIT:
-        raise QueryError(
-            f"an export holds between 1 and {EXPORT_LIMIT:,} articles",
-            f"التنزيل يضم من مقالة واحدة إلى {EXPORT_LIMIT:,} مقالة",
         )

@@ -174,11 +174,11 @@ class Document(ArticleInfo):
 
 @dataclass(frozen=True)
 class Export:
-    """Every hit of a search, up to ``limit``, without snippets."""
+    """Every counted hit of a search, or the first ``limit`` (None: no limit)."""
 
     query: str
     total: int
-    limit: int
+    limit: int | None
     hits: tuple[Hit, ...]
 
     def to_dict(self) -> dict:

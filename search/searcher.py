@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
 from search.aliases import DEFAULT_WEIGHT
+from search.exporting import EXPORT_BATCH, ExportHeader, ExportStream
 from search.presenting import make_document, make_hit
 from search.requests import (
-    EXPORT_LIMIT,
     QueryReader,
     Request,
-    check_export_limit,
     check_page,
     make_request,
 )
@@ -171,21 +170,76 @@ class Searcher:
         date_to: str = "",
         sort: str = "relevance",
         aliases: bool = True,
-        limit: int = EXPORT_LIMIT,
+        limit: int | None = None,
         match: str | None = None,
     ) -> Export:
-        """Every counted hit of a search (up to ``limit``, at most EXPORT_LIMIT), without
-        snippets: with ``match="all"`` the articles with every concept of the query."""
-        check_export_limit(limit)
+        """Every counted hit of a search (or the first ``limit``) in one list, in rank order:
+        with ``match="all"`` the articles with every concept of the query. For an export
+        too large to hold in memory, ``export_all`` streams it."""
+        stream = self.export_all(query, sources=sources, date_from=date_from, date_to=date_to,
+                                 sort=sort, aliases=aliases, limit=limit, match=match)  # fmt: skip
+        with stream:
+            hits = tuple(hit for hit, _ in stream)
+        return Export(query=query, total=stream.header.total, limit=limit, hits=hits)
+
+    def export_all(
+        self,
+        query: str,
+        *,
+        sources: Sequence[str] = (),
+        date_from: str = "",
+        date_to: str = "",
+        sort: str = "relevance",
+        aliases: bool = True,
+        limit: int | None = None,
+        match: str | None = None,
+        body: bool = False,
+    ) -> ExportStream:
+        """Every counted hit of a search (or the first ``limit``), streamed in rank order
+        with what matched in each, and the article text with ``body``: for exports of any
+        size (search.exporting writes them as CSV or JSON Lines). Raises QueryError at once
+        for a bad query or limit; the stream holds the index generation open until it is
+        read to the end or closed.
+
+        >>> with searcher.export_all("داعش تمويل") as stream:
+        ...     print(stream.header.total, [hit.id for hit, _ in stream])
+        """
+        if limit is not None and limit < 1:
+            raise QueryError(
+                "limit must be 1 or more: an export holds at least one article",
+                "limit عدد من 1 فأكثر: يضم التنزيل مقالة واحدة على الأقل",
+            )
+        hits = self._export_hits(query, sources, date_from, date_to, sort, aliases, limit,
+                                 match or self.match, body)  # fmt: skip
+        header = next(hits)
+        return ExportStream(header, hits)
+
+    def _export_hits(self, query, sources, date_from, date_to, sort, aliases, limit, match,
+                     body) -> Iterator:  # fmt: skip
+        """The export's header, then (hit, body) for each of its rows, batch by batch on
+        one snapshot."""
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
-                                    aliases, match or self.match)  # fmt: skip
-            found = snapshot.engine.find(request, self.ranking, 0, limit, None)
-            hits = tuple(
-                make_hit(fields, score, request.parsed, False, True, 0)
-                for fields, score, _ in found.hits
-            )
-        return Export(query=query, total=found.total, limit=limit, hits=hits)
+                                    aliases, match)  # fmt: skip
+            found = snapshot.engine.find(request, self.ranking, 0, EXPORT_BATCH, None)
+            rows = found.total if limit is None else min(limit, found.total)
+            yield ExportHeader(
+                query=query, sources=request.filters.sources, date_from=request.filters.date_from,
+                date_to=request.filters.date_to, sort=request.sort, match=request.match,
+                aliases=aliases, generation=Path(str(snapshot.generation)).name,
+                index_articles=snapshot.engine.documents,
+                exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                total=found.total, rows=rows, limit=limit, body=body,
+            )  # fmt: skip
+            start = 0
+            while start < rows:
+                if start:
+                    stop = min(rows, start + EXPORT_BATCH)
+                    found = snapshot.engine.find(request, self.ranking, start, stop, None)
+                for fields, score, _ in found.hits[: rows - start]:
+                    hit = make_hit(fields, score, request.parsed, True, True, self.snippet_chars)
+                    yield hit, fields.get("body", "") if body else ""
+                start += EXPORT_BATCH
 
     def document(self, doc_id: str, query: str = "", *, aliases: bool = True) -> Document:
         """The whole article ``doc_id``, with the words matching ``query`` marked.

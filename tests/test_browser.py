@@ -166,3 +166,28 @@ def test_keyboard_reaches_the_search_box_and_the_chart(page, base_url):
     assert page.evaluate("document.activeElement.id") == "q"
     assert page.locator(".chart svg a").count() >= 2
     assert page.problems == []
+
+
+def test_exporting_every_match_and_following_the_search(page, base_url):
+    """The reader downloads the matches from the page (the file says what it holds), and
+    finds the search's feed where a feed reader looks for it."""
+    import csv
+    import io
+
+    import feedparser
+
+    search(page, base_url, "داعش OR الغوطة OR الحوثيون")
+    assert "7 مقالة" in page.inner_text(".export") and "بلا حد أقصى" in page.inner_text(".export")
+    with page.expect_download() as downloading:
+        page.click(".export a >> text=CSV >> nth=0")
+    download = downloading.value
+    assert download.suggested_filename == "naba-export.csv"
+    text = open(download.path(), encoding="utf-8-sig").read()
+    lines = list(csv.reader(io.StringIO(text)))
+    assert ["# rows: all 7 counted articles"] in lines
+    assert len([row for row in lines if not row[0].startswith("#")]) == 1 + 7
+    feed_href = page.get_attribute("link[rel=alternate][type='application/atom+xml']", "href")
+    assert feed_href == page.get_attribute(".export a.feed", "href")
+    feed = feedparser.parse(page.request.get(base_url + feed_href).body())
+    assert not feed.bozo and len(feed.entries) == 7
+    assert page.problems == []

@@ -177,3 +177,18 @@ def test_search_every_word_or_any_word(runner, index_dir):
     some = runner.invoke(cli, ["search", "داعش تمويل", "--any", "--index", str(index_dir)])
     assert some.exit_code == 0, some.output
     assert "with any word" in some.output and "(some of the words)" not in some.output
+
+
+def test_export_writes_every_counted_article_with_what_it_holds(runner, index_dir, tmp_path):
+    out = tmp_path / "ghouta.jsonl"
+    query = "داعش OR الغوطة OR الحوثيون"
+    result = run(runner, "export", query, "--index", index_dir, "--format", "jsonl", "--body",
+                 "-o", out)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Wrote 7 of 7 counted articles" in result.output
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert lines[0]["naba_export"]["query"] == query and len(lines) == 1 + 7
+    assert all("body" in line for line in lines[1:])
+    result = run(runner, "export", "قصف الغوطة", "--index", index_dir, "--limit", "1")
+    assert result.exit_code == 0 and "# rows: the first 1 of " in result.output
+    assert run(runner, "export", "في", "--index", index_dir).exit_code == 1

@@ -139,8 +139,38 @@ def test_export_returns_every_hit_in_the_pages_order(searcher):
     assert exported.total == 7 and len(exported.hits) == 7
     assert [hit.id for hit in exported.hits] == ids(searcher.search(BROAD, sort="oldest"))
     assert len(searcher.export(BROAD, limit=3).hits) == 3
-    with pytest.raises(QueryError, match="10,000"):
-        searcher.export(BROAD, limit=10_001)
+    assert len(searcher.export(BROAD, limit=10_001).hits) == 7  # no cap of its own
+    with pytest.raises(QueryError):
+        searcher.export(BROAD, limit=0)
+
+
+def test_a_streamed_export_reads_one_generation_while_a_build_publishes_another(
+    tmp_path, corpus_dir, monkeypatch
+):
+    """An export started before a rebuild is published ends on the index it started on,
+    batch after batch; the next search sees the new one."""
+    from indexer import build_index
+    from search import Searcher
+    from search import searcher as searcher_module
+
+    monkeypatch.setattr(searcher_module, "EXPORT_BATCH", 2)
+    index = tmp_path / "index"
+    build_index([corpus_dir], index, processes=1)
+    with Searcher(index) as live:
+        before = [hit.id for hit in live.export(BROAD).hits]
+        stream = live.export_all(BROAD, body=True)
+        rows = iter(stream)
+        first = next(rows)
+        only_ghouta = tmp_path / "ghouta.jsonl"
+        only_ghouta.write_text(
+            '{"id": "new-1", "title": "الغوطة اليوم", "body": "قصف الغوطة"}\n', "utf-8"
+        )
+        build_index([only_ghouta], index, processes=1)
+        rest = list(rows)
+        assert [first[0].id] + [hit.id for hit, _ in rest] == before
+        assert stream.header.total == len(before) and stream.header.index_articles > 1
+        assert all(body for _, body in [first, *rest] if _.id != "hostile-1")
+        assert [hit.id for hit in live.search(BROAD).hits] == ["new-1"]
 
 
 def test_articles_dated_at_the_ends_of_the_calendar_do_not_break_a_search(tmp_path):

@@ -213,29 +213,93 @@ def test_hostile_document_is_shown_as_text(client):
     assert "<script" not in text and "<img" not in text and 'href="javascript:' not in text
 
 
-def test_csv_export_has_every_hit_for_spreadsheets(client):
+def _csv_rows(text: str) -> tuple[list[str], list[list[str]]]:
+    """The "# " header lines of a CSV export, and its rows (column names first)."""
+    lines = [row for row in csv.reader(io.StringIO(text.lstrip("\ufeff")))]
+    header = [row[0][2:] for row in lines if row and row[0].startswith("# ")]
+    return header, [row for row in lines if row and not row[0].startswith("# ")]
+
+
+def test_csv_export_has_every_hit_for_spreadsheets_and_says_what_it_holds(client):
     response = client.get("/export.csv", query_string={"q": BROAD, "sort": "oldest"})
     assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
-    assert text.startswith("\ufeffrank,id,date,source,title")
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert text.startswith("\ufeff# naba export")
+    header, rows = _csv_rows(text)
+    assert f"query: {BROAD}" in header and "rows: all 7 counted articles" in header
+    assert any(line.startswith("index generation: gen-") for line in header)
+    assert any(line.startswith("exported at: 20") for line in header)
+    assert rows[0][:5] == ["rank", "id", "date", "source", "title"] and "body" not in rows[0]
     assert len(rows) == 1 + 7 and rows[1][1] == "ghouta-1"
+    assert rows[1][rows[0].index("matched")] == "الغوطة"  # why it matched
     assert any("<script>alert('x')</script>" in row[4] for row in rows)  # text, as written
 
 
 def test_csv_export_defuses_spreadsheet_formulas():
-    from web.views import _cell
+    from search.exporting import _cell
 
     assert _cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and _cell("داعش") == "داعش"
 
 
-def test_json_export_and_its_limits(client):
+def test_an_export_has_no_cap_of_its_own_and_a_limit_is_stated_in_the_file(client):
+    everything = client.get("/export.csv", query_string={"q": BROAD, "limit": 20_000})
+    assert everything.status_code == 200 and len(_csv_rows(everything.get_data(True))[1]) == 8
+    header, rows = _csv_rows(
+        client.get("/export.csv", query_string={"q": BROAD, "limit": 2}).get_data(True)
+    )
+    assert len(rows) == 1 + 2 and "rows: the first 2 of 7 counted articles (limit=2)" in header
     data = client.get("/export.json", query_string={"q": BROAD, "limit": 2}).get_json()
-    assert data["total"] == 7 and len(data["hits"]) == 2 and data["limit"] == 2
-    for limit in ("0", "10001", "many"):
+    assert data["naba_export"]["total"] == 7 and data["naba_export"]["rows"] == 2
+    assert data["naba_export"]["complete"] is False and len(data["hits"]) == 2
+    for limit in ("0", "many"):
         response = client.get("/export.json", query_string={"q": BROAD, "limit": limit})
         assert response.status_code == 400 and response.get_json()["error"]
+        response = client.get("/export.csv", query_string={"q": BROAD, "limit": limit})
+        assert response.status_code == 400 and response.mimetype == "text/plain"
+        assert "limit" in response.get_data(as_text=True)
     assert client.get("/export.csv").status_code == 400
+
+
+def test_json_lines_export_with_the_articles_text(client):
+    import json
+
+    response = client.get("/export.jsonl", query_string={"q": "قصف الغوطة", "body": 1})
+    assert response.status_code == 200 and response.mimetype == "application/jsonl"
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    header, records = lines[0]["naba_export"], lines[1:]
+    assert header["query"] == "قصف الغوطة" and header["body"] is True
+    assert header["rows"] == header["total"] == len(records) >= 1
+    first = records[0]
+    assert first["rank"] == 1 and first["id"] == "ghouta-1" and "قصف" in first["matched"]
+    assert "عشرات المدنيين" in first["body"] and "<mark>" not in first["snippet"]
+    plain = client.get("/export.jsonl", query_string={"q": "قصف الغوطة"}).get_data(True)
+    assert '"body"' not in plain.splitlines()[1]
+
+
+def test_an_atom_feed_of_a_search_newest_first(client):
+    import feedparser
+
+    response = client.get("/feed.atom", query_string={"q": BROAD, "source": "SkyNews"})
+    assert response.status_code == 200 and response.mimetype == "application/atom+xml"
+    feed = feedparser.parse(response.data)
+    assert not feed.bozo and feed.version == "atom10"
+    assert feed.feed.title == f"نبأ: {BROAD}"
+    assert {entry.tags[0].term for entry in feed.entries} == {"SkyNews"}
+    every = feedparser.parse(client.get("/feed.atom", query_string={"q": BROAD}).data)
+    dated = [entry.updated for entry in every.entries if entry.get("published")]
+    assert len(every.entries) == 7 and dated == sorted(dated, reverse=True)
+    ghouta = next(entry for entry in every.entries if entry.link.endswith("/doc/ghouta-1"))
+    assert ghouta.id == ghouta.link and ghouta.title == "قصف عنيف على الغوطة الشرقية"
+    assert [link.rel for link in ghouta.links] == ["alternate", "related"]
+    hostile = next(entry for entry in every.entries if "hostile-1" in entry.link)
+    assert "<script>" in hostile.title  # the title as written, as text
+    assert b"<script>" not in response.data and b"<script>" not in client.get(
+        "/feed.atom", query_string={"q": BROAD}
+    ).data  # fmt: skip
+    page = client.get("/", query_string={"q": BROAD}).get_data(as_text=True)
+    assert 'type="application/atom+xml"' in page and "/feed.atom?q=" in page
+    missing = client.get("/feed.atom")
+    assert missing.status_code == 400 and missing.mimetype == "text/plain"
 
 
 def test_match_switch_in_the_api_and_the_export(client):
@@ -245,7 +309,7 @@ def test_match_switch_in_the_api_and_the_export(client):
     assert some["match"] == "any" and some["total"] == every["listed"] and some["partial"] == 0
     assert [hit["complete"] for hit in every["hits"]][:4] == [True, True, True, False]
     exported = client.get("/export.json", query_string={"q": "داعش تمويل", "match": "any"})
-    assert exported.get_json()["total"] == some["total"]
+    assert exported.get_json()["naba_export"]["total"] == some["total"]
     bad = client.get("/api/search", query_string={"q": "داعش", "match": "most"})
     assert bad.status_code == 400 and "match" in bad.get_json()["error"]
 

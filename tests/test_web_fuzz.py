@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,14 +63,21 @@ def test_search_page_never_fails_and_never_echoes_markup(client, params):
 
 
 @FUZZ
-@given(PARAMS, st.sampled_from(["/export.csv", "/export.json"]))
-def test_exports_answer_a_file_or_a_400(client, params, path):
+@given(PARAMS, st.sampled_from(["/export.csv", "/export.json", "/export.jsonl", "/feed.atom"]))
+def test_exports_and_feeds_answer_a_file_or_a_400(client, params, path):
     response = client.get(path, query_string=params)
     assert response.status_code in (200, 400)
+    text = response.get_data(as_text=True)
     if path.endswith(".json"):
         assert response.get_json() is not None
-    elif response.status_code == 200:
-        assert response.get_data(as_text=True).startswith("\ufeffrank,id")
+    elif response.status_code == 400:
+        assert response.mimetype == "text/plain"
+    elif path.endswith(".csv"):
+        assert text.startswith("\ufeff# naba export")
+    elif path.endswith(".jsonl"):
+        assert all(json.loads(line) for line in text.splitlines())
+    else:
+        assert text.startswith("<?xml") and "<script" not in text
 
 
 @FUZZ

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from naba.config import Config, load_config, searcher_options
@@ -91,12 +91,20 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 
 
+def wants_text() -> bool:
+    """Whether the request is for a file (an export or a feed), whose errors are text."""
+    return request.path.endswith((".csv", ".jsonl", ".atom"))
+
+
 def error_response(status: int, message: str, arabic: str = ""):
     """An error as JSON under /api/ (``error`` in English, ``error_ar`` in Arabic when known),
-    else as the friendly error page (in Arabic when known)."""
+    as plain text for a file, else as the friendly error page (in Arabic when known)."""
     if wants_json():
         extra = {"error_ar": arabic} if arabic else {}
         return jsonify(error=message, status=status, **extra), status
+    if wants_text():
+        text = "\n".join(filter(None, (f"{status}: {message}", arabic))) + "\n"
+        return Response(text, status, mimetype="text/plain"), status
     return render_template("error.html", status=status, message=arabic or message), status
 
 

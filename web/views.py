@@ -6,22 +6,25 @@ Errors from ``search`` (bad query, unknown article, no usable index) become 400,
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-
-from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 
 from search import QueryError
-from search.requests import EXPORT_LIMIT
+from search.exporting import csv_chunks, json_chunks, jsonl_chunks
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
+from web.feed import FEED_ENTRIES, atom_feed
 from web.params import SearchArgs
 
 bp = Blueprint("naba", __name__)
-
-EXPORT_COLUMNS = ("rank", "id", "date", "source", "title", "url", "author", "category", "score")
-
 
 def _args() -> SearchArgs:
     return SearchArgs.read(request.args, current_app.config["NABA"].per_page)
@@ -54,7 +57,6 @@ def index():
         results=results,
         chart=chart,
         interval_name=interval_name,
-        export_limit=EXPORT_LIMIT,
     )
 
 
@@ -99,45 +101,59 @@ def _doc_id(from_path: str | None) -> str:
     return from_path if from_path is not None else request.args.get("id", "")
 
 
+@bp.get("/feed.atom")
+def feed():
+    """An Atom feed of the search, newest first (the page's parameters, its order aside)."""
+    args = _args()
+    if not args.query:
+        return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
+    filters = args.filters() | {"sort": "newest"}
+    results = searcher().search(args.query, per_page=FEED_ENTRIES, interval=args.interval,
+                                **filters)  # fmt: skip
+    params = args.url(page=1, per_page=args.default_per_page, sort="relevance")
+    text = atom_feed(
+        results,
+        feed_url=url_for("naba.feed", _external=True, **params),
+        page_url=url_for("naba.index", _external=True, **params, sort="newest"),
+        document_url=lambda doc_id: document_url(doc_id, _external=True),
+    )
+    return Response(text, mimetype="application/atom+xml")
+
+
 @bp.get("/export.csv", endpoint="export_csv")
+@bp.get("/export.jsonl", endpoint="export_jsonl")
 @bp.get("/export.json", endpoint="export_json")
 def export():
-    """Every hit of the search (up to ``limit``, at most EXPORT_LIMIT) as CSV or JSON."""
+    """Every counted hit of the search (or the first ``limit``), streamed as CSV, JSON Lines
+    or JSON, with the article text when ``body=1``; the file says what it holds."""
     args = _args()
-    as_csv = request.path.endswith(".csv")
     if not args.query:
-        return error_response(400, "the q parameter is required")
+        return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
     try:
-        limit = int(request.args.get("limit", EXPORT_LIMIT))
+        limit = int(request.args["limit"]) if request.args.get("limit") else None
     except ValueError:
-        return error_response(400, "limit must be a whole number")
-    exported = searcher().export(args.query, limit=limit, **args.filters())
-    if as_csv:
-        return _download(_csv(exported.hits), "text/csv", "naba-export.csv")  # + its charset
-    text = json.dumps(exported.to_dict(), ensure_ascii=False, indent=1)
-    return _download(text, "application/json", "naba-export.json")
-
-
-def _download(text: str, mimetype: str, filename: str) -> Response:
-    response = Response(text, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return error_response(400, "limit must be a whole number", "limit عدد صحيح")
+    body = request.args.get("body", "") in ("1", "on", "true", "yes")
+    stream = searcher().export_all(args.query, limit=limit, body=body, **args.filters())
+    kind = request.path.rsplit(".", 1)[1]
+    chunks, mimetype = EXPORT_FORMATS[kind]
+    response = Response(stream_with_context(_closing(stream, chunks(stream))), mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="naba-export.{kind}"'
+    response.headers["X-Naba-Export-Rows"] = str(stream.header.rows)
+    response.headers["X-Naba-Export-Total"] = str(stream.header.total)
     return response
 
 
-def _csv(hits) -> str:
-    """UTF-8 CSV with a byte-order mark (so spreadsheets read the Arabic right)."""
-    stream = io.StringIO()
-    stream.write("\ufeff")
-    writer = csv.writer(stream)
-    writer.writerow(EXPORT_COLUMNS)
-    for rank, hit in enumerate(hits, 1):
-        row = [rank, hit.id, hit.date, hit.source, hit.title, hit.url, hit.author, hit.category]
-        writer.writerow([_cell(value) for value in row] + [hit.score])
-    return stream.getvalue()
+EXPORT_FORMATS = {
+    "csv": (csv_chunks, "text/csv"),  # Flask adds "; charset=utf-8"
+    "jsonl": (jsonl_chunks, "application/jsonl"),
+    "json": (json_chunks, "application/json"),
+}
 
 
-def _cell(value: object) -> object:
-    """Defuse spreadsheet formulas: a text cell starting with = + - @ is read as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def _closing(stream, chunks):
+    """The chunks of an export, and the stream closed however the download ends."""
+    try:
+        yield from chunks
+    finally:
+        stream.close()
