@@ -15,6 +15,12 @@ from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
 from search.aliases import DEFAULT_WEIGHT
+from search.distinctive import (
+    SAMPLE_SIZE,
+    TOP_WORDS,
+    DistinctiveWords,
+    distinctive_words,
+)
 from search.exporting import EXPORT_BATCH, ExportHeader, ExportStream
 from search.presenting import make_document, make_hit
 from search.requests import (
@@ -240,6 +246,36 @@ class Searcher:
                     hit = make_hit(fields, score, request.parsed, True, True, self.snippet_chars)
                     yield hit, fields.get("body", "") if body else ""
                 start += EXPORT_BATCH
+
+    def distinctive_words(
+        self,
+        query: str,
+        *,
+        sources: Sequence[str] = (),
+        date_from: str = "",
+        date_to: str = "",
+        aliases: bool = True,
+        match: str | None = None,
+        sample: int = SAMPLE_SIZE,
+        top: int = TOP_WORDS,
+    ) -> DistinctiveWords:
+        """The words most over-represented in the best ``sample`` counted matches of a
+        search against the whole archive (search/distinctive.py), as the articles wrote
+        them: what the matches talk about, and names or spellings worth searching for."""
+        with self._snapshots.current() as snapshot:
+            request = self._request(snapshot, query, sources, date_from, date_to,
+                                    "relevance", aliases, match or self.match)  # fmt: skip
+            found = snapshot.engine.find(request, self.ranking, 0, sample, None)
+            engine = snapshot.engine
+            words = distinctive_words(
+                (fields.get("body", "") for fields, _, _ in found.hits),
+                lambda term: engine.document_frequency("body", term),
+                engine.documents,
+                exclude=frozenset(request.parsed.positive_terms),
+                top=top,
+            )
+            return DistinctiveWords(query=query, total=found.total, sample=len(found.hits),
+                                    archive=engine.documents, words=tuple(words))  # fmt: skip
 
     def document(self, doc_id: str, query: str = "", *, aliases: bool = True) -> Document:
         """The whole article ``doc_id``, with the words matching ``query`` marked.

@@ -18,6 +18,7 @@ from flask import (
 )
 
 from search import QueryError
+from search.distinctive import MIN_SAMPLE
 from search.exporting import csv_chunks, json_chunks, jsonl_chunks
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
@@ -99,6 +100,32 @@ def api_document(doc_id: str | None):
 def _doc_id(from_path: str | None) -> str:
     """The article id from the path, or from the id parameter."""
     return from_path if from_path is not None else request.args.get("id", "")
+
+
+@bp.get("/words")
+def words():
+    """The distinctive words of the search's matches, each a link that narrows it."""
+    args = _args()
+    if not args.query:
+        return render_template("words.html", args=args, query="", found=None)
+    found = searcher().distinctive_words(args.query, **_word_filters(args))
+    return render_template("words.html", args=args, query=args.query, found=found,
+                           min_sample=MIN_SAMPLE)  # fmt: skip
+
+
+@bp.get("/api/words")
+def api_words():
+    """JSON twin of the distinctive words page."""
+    args = _args()
+    if not args.query:
+        return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
+    return jsonify(searcher().distinctive_words(args.query, **_word_filters(args)).to_dict())
+
+
+def _word_filters(args: SearchArgs) -> dict:
+    filters = args.filters()
+    filters.pop("sort")  # the sample is always the best-ranked matches
+    return filters
 
 
 @bp.get("/feed.atom")

@@ -1,0 +1,88 @@
+"""Distinctive words: what the matches of a search talk about more than the archive does,
+on both backends, in the Python API, the page and its JSON twin."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+import pytest
+
+from indexer import build_index
+from naba.config import Config
+from search import Searcher
+from tests.conftest import BACKENDS, require_xapian
+from web import create_app
+
+SIEGE = [
+    "اشتد قصف الغوطة الشرقية اليوم على {town} وسط نزوح المدنيين من الأقبية",
+    "قالت مصادر إن طائرات قصفت الغوطة اليوم وإن {town} تعرضت لغارات ومدفعية",
+    "خرجت قافلة إجلاء من الغوطة اليوم بعد حصار طويل في {town}",
+]
+TOWNS = ["حرستا"] * 8 + ["وحرستا"] * 3 + ["حَرَسْتا"]  # one with its marks
+OTHER = [
+    "ارتفعت أسعار النفط اليوم في الأسواق العالمية بعد قرار أوبك",
+    "فاز المنتخب اليوم في مباراة ودية استعدادا لكأس العالم",
+    "افتتح معرض الكتاب اليوم في العاصمة بمشاركة دور نشر عربية",
+    "أعلنت الحكومة اليوم خطة لدعم المشاريع الصغيرة في الريف",
+]
+
+
+def _articles() -> list[dict]:
+    articles = []
+    for number, town in enumerate(TOWNS):
+        body = SIEGE[number % len(SIEGE)].format(town=town)
+        if number % 2:
+            body += " وسقط قتلى في دوما المجاورة"
+        articles.append({"id": f"siege-{number}", "title": "", "body": body, "date": "2018-03-01"})
+    for number in range(24):
+        articles.append({"id": f"other-{number}", "title": "", "date": "2018-03-02",
+                         "body": OTHER[number % len(OTHER)]})  # fmt: skip
+    return articles
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def index(request, tmp_path_factory):
+    if request.param == "xapian":
+        require_xapian()
+    folder = tmp_path_factory.mktemp(f"words-{request.param}")
+    source = folder / "articles.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in _articles()))
+    build_index([source], folder / "index", backend=request.param, processes=1)
+    return folder / "index"
+
+
+def test_the_towns_of_the_matches_stand_out_and_everyday_words_do_not(index):
+    with Searcher(index) as searcher:
+        found = searcher.distinctive_words("الغوطة")
+    assert (found.total, found.sample, found.archive) == (12, 12, 36)
+    words = [word.word for word in found.words]
+    assert words[0] == "حرستا"  # in every match, in no other article; as most often written
+    first = found.words[0]
+    assert (first.in_sample, first.in_archive) == (12, 12)
+    assert "دوما" in words  # in half the matches only
+    assert "اليوم" not in words  # in every article of the archive
+    assert not {"الغوطة", "الغوطه"} & set(words)  # the query's own word
+
+
+def test_too_few_matches_say_nothing(index):
+    with Searcher(index) as searcher:
+        found = searcher.distinctive_words("أوبك")
+    assert found.total == 6 and found.words == ()
+
+
+def test_the_page_lists_them_each_narrowing_the_search(index):
+    client = create_app(Config(index=index)).test_client()
+    results = client.get("/", query_string={"q": "الغوطة"}).get_data(as_text=True)
+    assert "/words?q=" in results
+    page = client.get("/words", query_string={"q": "الغوطة"}).get_data(as_text=True)
+    assert "أفضل 12 مقالة من 12" in page
+    link = "/?" + urllib.parse.urlencode({"q": "الغوطة دوما"})
+    assert f'href="{link}"' in page
+    narrowed = client.get("/api/search", query_string={"q": "الغوطة دوما"}).get_json()
+    assert narrowed["total"] == 6
+    data = client.get("/api/words", query_string={"q": "الغوطة"}).get_json()
+    assert data["words"][0]["word"] == "حرستا" and data["sample"] == 12
+    few = client.get("/words", query_string={"q": "أوبك"}).get_data(as_text=True)
+    assert "لا تكفي" in few
+    assert client.get("/api/words").status_code == 400
