@@ -31,6 +31,7 @@ from search.requests import (
 )
 from search.results import Document, Export, SearchResults
 from search.scoring import Ranking
+from search.similar import SIMILAR_ARTICLES, SimilarArticles, characteristic_words
 from search.snapshots import RemoteSnapshots, Snapshot, Snapshots
 from search.spelling import suggest
 
@@ -295,6 +296,34 @@ class Searcher:
         except QueryError:
             parsed = None
         return make_document(fields, parsed)
+
+    def more_like_this(self, doc_id: str, count: int = SIMILAR_ARTICLES) -> SimilarArticles:
+        """The ``count`` articles most like the article ``doc_id``: found by the words that
+        characterize it (search/similar.py), any of them, aliases aside; the article itself
+        is left out. Raises DocumentNotFoundError when no article has that id."""
+        with self._snapshots.current() as snapshot:
+            engine = snapshot.engine
+            fields = engine.fields_of(doc_id) if doc_id else None
+            if fields is None:
+                raise DocumentNotFoundError(
+                    f"no article with the id {doc_id[:100]!r}",
+                    "لا توجد مقالة بهذا المعرّف في الفهرس.",
+                )
+            text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
+            words = characteristic_words(
+                text, lambda term: engine.document_frequency("body", term), engine.documents
+            )
+            if not words:
+                return SimilarArticles(id=doc_id, words=(), hits=())
+            request = self._request(snapshot, " ".join(words), (), "", "", "relevance",
+                                    False, "any")  # fmt: skip
+            found = engine.find(request, self.ranking, 0, count + 1, None)
+            hits = [
+                make_hit(found_fields, score, request.parsed, False, True, 0)
+                for found_fields, score, _ in found.hits
+                if found_fields.get("id") != doc_id
+            ]
+        return SimilarArticles(id=doc_id, words=tuple(words), hits=tuple(hits[:count]))
 
     def _request(
         self,

@@ -20,12 +20,14 @@ from flask import (
 from search import QueryError
 from search.distinctive import MIN_SAMPLE
 from search.exporting import csv_chunks, json_chunks, jsonl_chunks
+from search.similar import SIMILAR_ARTICLES
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
 from web.feed import FEED_ENTRIES, atom_feed
 from web.params import SearchArgs
 
 bp = Blueprint("naba", __name__)
+MAX_SIMILAR = 50
 
 def _args() -> SearchArgs:
     return SearchArgs.read(request.args, current_app.config["NABA"].per_page)
@@ -85,7 +87,9 @@ def document(doc_id: str | None):
     """One whole article with the query's matches marked, and a way back to the results."""
     args = _args()
     doc = searcher().document(_doc_id(doc_id), args.query, aliases=args.aliases)
-    return render_template("document.html", doc=doc, args=args, query=args.query)
+    similar = searcher().more_like_this(doc.id)
+    return render_template("document.html", doc=doc, args=args, query=args.query,
+                           similar=similar)  # fmt: skip
 
 
 @bp.get("/api/doc", defaults={"doc_id": None})
@@ -95,6 +99,15 @@ def api_document(doc_id: str | None):
     args = _args()
     found = searcher().document(_doc_id(doc_id), args.query, aliases=args.aliases)
     return jsonify(found.to_dict())
+
+
+@bp.get("/api/similar", defaults={"doc_id": None})
+@bp.get("/api/similar/<path:doc_id>")
+def api_similar(doc_id: str | None):
+    """The articles most like one article (also as /api/similar?id=ID): ``words``, ``hits``."""
+    count = request.args.get("count", "")
+    count = min(max(int(count), 1), MAX_SIMILAR) if count.isdigit() else SIMILAR_ARTICLES
+    return jsonify(searcher().more_like_this(_doc_id(doc_id), count).to_dict())
 
 
 def _doc_id(from_path: str | None) -> str:

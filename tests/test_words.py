@@ -1,5 +1,6 @@
-"""Distinctive words: what the matches of a search talk about more than the archive does,
-on both backends, in the Python API, the page and its JSON twin."""
+"""Words that characterize: the distinctive words of a search's matches (what they talk
+about more than the archive does), and more like this (the articles that share the words
+setting one article apart), on both backends, in the Python API, the pages and the API."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from indexer import build_index
 from naba.config import Config
-from search import Searcher
+from search import DocumentNotFoundError, Searcher
 from tests.conftest import BACKENDS, require_xapian
 from web import create_app
 
@@ -86,3 +87,27 @@ def test_the_page_lists_them_each_narrowing_the_search(index):
     few = client.get("/words", query_string={"q": "أوبك"}).get_data(as_text=True)
     assert "لا تكفي" in few
     assert client.get("/api/words").status_code == 400
+
+
+def test_more_like_this_finds_the_articles_on_the_same_story(index):
+    with Searcher(index) as searcher:
+        similar = searcher.more_like_this("siege-0")
+        assert "siege-0" not in [hit.id for hit in similar.hits]
+        assert len(similar.hits) == 10
+        assert all(hit.id.startswith("siege-") for hit in similar.hits)
+        assert "حرستا" in similar.words and "اليوم" not in similar.words[:3]
+        sport = searcher.more_like_this("other-1")
+        copies = {f"other-{n}" for n in range(5, 24, 4)}  # the same sports story
+        assert {hit.id for hit in sport.hits[:5]} == copies
+        with pytest.raises(DocumentNotFoundError):
+            searcher.more_like_this("no-such-article")
+
+
+def test_more_like_this_on_the_document_page_and_in_the_api(index):
+    client = create_app(Config(index=index)).test_client()
+    page = client.get("/doc/siege-0").get_data(as_text=True)
+    assert "مقالات مشابهة" in page and 'href="/doc/siege-1"' in page
+    data = client.get("/api/similar/siege-0", query_string={"count": 3}).get_json()
+    assert len(data["hits"]) == 3 and data["id"] == "siege-0" and data["words"]
+    assert client.get("/api/similar", query_string={"id": "siege-0"}).get_json()["hits"]
+    assert client.get("/api/similar/no-such-article").status_code == 404
