@@ -50,10 +50,13 @@ class Columns:
 
     def series(self, docs: np.ndarray, interval: str) -> TimeSeries:
         """The documents counted per day, week or month."""
+        undated = int(np.count_nonzero(self.days[docs] == UNDATED))
+        return series_from_days(self.per_day(docs), undated, interval)
+
+    def per_day(self, docs: np.ndarray) -> dict[date, int]:
+        """The dated documents counted per day."""
         days, counts = np.unique(self.days[docs], return_counts=True)
-        per_day = {date.fromordinal(int(d)): int(c) for d, c in zip(days, counts, strict=True) if d}
-        undated = int(counts[days == UNDATED].sum())
-        return series_from_days(per_day, undated, interval)
+        return {date.fromordinal(int(d)): int(c) for d, c in zip(days, counts, strict=True) if d}
 
     def by_date(self, docs: np.ndarray, newest: bool) -> np.ndarray:
         """The documents newest or oldest first; undated ones last, ties in build order."""

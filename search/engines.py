@@ -1,5 +1,6 @@
 """What the Searcher asks of an index, whatever engine holds it: one page of a request's
-results with its counts, an export, an article by id, a word's document frequency.
+results with its counts, an export, an article by id, a word's document frequency, what the
+whole archive holds within some filters.
 
 ``ArrayEngine`` answers from naba's own posting arrays (the Whoosh backend: planning.py and
 engine.py); search/xapian_engine.py answers from Xapian shards. Both take the same checked
@@ -12,11 +13,14 @@ import threading
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+import numpy as np
+
 from indexer.reader import IndexReader
 from indexer.schema import TEXT_FIELDS
 from search.columns import Columns
 from search.engine import IndexArrays
-from search.facets import TimeSeries
+from search.facets import ArchiveCounts, TimeSeries
+from search.filters import Filters
 from search.planning import rank, select
 from search.requests import Request
 from search.results import SourceCount
@@ -53,6 +57,8 @@ class Engine(Protocol):
 
     def document_frequency(self, field: str, term: str) -> int: ...
 
+    def archive_counts(self, filters: Filters) -> ArchiveCounts: ...
+
     def refresh(self) -> bool: ...
 
     def warm(self) -> None: ...
@@ -68,6 +74,7 @@ class ArrayEngine:
         self._lock = threading.Lock()
         self._columns: Columns | None = None
         self._arrays: IndexArrays | None = None
+        self._archive: dict[Filters, ArchiveCounts] = {}
 
     @property
     def documents(self) -> int:
@@ -115,6 +122,21 @@ class ArrayEngine:
     def document_frequency(self, field: str, term: str) -> int:
         return self.arrays().document_frequency(field, term)
 
+    def archive_counts(self, filters: Filters) -> ArchiveCounts:
+        with self._lock:
+            cached = self._archive.get(filters)
+        if cached is None:
+            columns = self.columns()
+            live = np.flatnonzero(self.reader.live)
+            in_sources = columns.of_sources(live, filters.sources) if filters.sources else live
+            dated = filters.date_from or filters.date_to
+            in_dates = columns.in_dates(live, filters.date_from, filters.date_to) if dated else live
+            per_source = dict(columns.source_counts(in_dates))
+            cached = ArchiveCounts(per_day=columns.per_day(in_sources), per_source=per_source)
+            with self._lock:
+                remember(self._archive, filters, cached)
+        return cached
+
     def refresh(self) -> bool:
         return False  # a generation of arrays never changes: a change is a new generation
 
@@ -125,3 +147,13 @@ class ArrayEngine:
 
     def close(self) -> None:
         self.reader.close()
+
+
+ARCHIVE_CACHE = 64  # filter combinations whose archive counts are kept
+
+
+def remember(cache: dict, key, value) -> None:
+    """Keep ``value`` in a small cache, forgetting its oldest entry when full."""
+    if len(cache) >= ARCHIVE_CACHE:
+        del cache[next(iter(cache))]
+    cache[key] = value

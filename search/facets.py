@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -116,3 +117,53 @@ def _next_period(start: date, interval: str) -> date | None:
         return start + timedelta(days=1)
     except (OverflowError, ValueError):
         return None
+
+
+@dataclass(frozen=True)
+class ArchiveCounts:
+    """What the whole archive holds within a search's filters, the query aside: articles
+    per day (within its sources) and per source (within its dates)."""
+
+    per_day: Mapping[date, int]
+    per_source: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A search's matches as a share of everything published: per period of its series
+    (aligned with its buckets) and per source, each a fraction of the archive's articles
+    of that period or source (0.0 where it has none)."""
+
+    buckets: tuple[float, ...]
+    sources: Mapping[str, float]
+    peak: float
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON output."""
+        return {"buckets": list(self.buckets), "sources": dict(self.sources), "peak": self.peak}
+
+
+def attention(series: TimeSeries, sources, archive: ArchiveCounts) -> Attention:
+    """The shares of ``series``' buckets and of ``sources`` (SourceCounts) in ``archive``."""
+    days = sorted(archive.per_day)
+    ordinals = [day.toordinal() for day in days]
+    running = [0]
+    for day in days:
+        running.append(running[-1] + archive.per_day[day])
+
+    def published(start: str, end: str) -> int:
+        low = bisect_left(ordinals, date.fromisoformat(start).toordinal())
+        high = bisect_right(ordinals, date.fromisoformat(end).toordinal())
+        return running[high] - running[low]
+
+    shares = tuple(
+        _share(bucket.count, published(bucket.start, bucket.end)) for bucket in series.buckets
+    )
+    by_source = {
+        item.source: _share(item.count, archive.per_source.get(item.source, 0)) for item in sources
+    }
+    return Attention(shares, by_source, max(shares, default=0.0))
+
+
+def _share(count: int, of: int) -> float:
+    return round(count / of, 6) if of else 0.0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from html import escape
 
-from search.facets import TimeSeries
+from search.facets import Attention, TimeSeries
 from search.filters import Filters
 
 
@@ -116,6 +116,7 @@ class SearchResults:
     sources: tuple[SourceCount, ...] = ()  # hits per source, before the source filter
     series: TimeSeries = field(default_factory=lambda: TimeSeries("day", (), 0))
     suggestion: str | None = None  # the query with likely misspellings corrected
+    attention: Attention | None = None  # matches as a share of the archive (share=True)
 
     @property
     def listed(self) -> int:
@@ -146,6 +147,7 @@ class SearchResults:
         data["hits"] = [hit.to_dict() for hit in self.hits]
         data["pages"] = self.pages
         data["listed"] = self.listed
+        data["attention"] = self.attention.to_dict() if self.attention else None
         return data
 
 

@@ -22,6 +22,7 @@ from search.distinctive import (
     distinctive_words,
 )
 from search.exporting import EXPORT_BATCH, ExportHeader, ExportStream
+from search.facets import attention
 from search.presenting import make_document, make_hit
 from search.requests import (
     QueryReader,
@@ -110,6 +111,7 @@ class Searcher:
         aliases: bool = True,
         highlight: bool = True,
         match: str | None = None,
+        share: bool = False,
     ) -> SearchResults:
         """Rank the articles matching ``query`` and return one page of highlighted hits.
 
@@ -125,6 +127,9 @@ class Searcher:
         and suggest a spelling when a query word looks misspelled.
         ``aliases=False`` searches only the names typed (no alias expansion);
         ``highlight=False`` skips titles' marks, snippets and ``matched`` (for evaluation runs).
+        ``share=True`` adds ``attention``: each period's and each source's matches as a
+        share of all the articles the archive has of that period or source (sources differ
+        tenfold in volume, and so do the weeks of a news cycle).
 
         Raises QueryError for a query with nothing to search for, an unknown source, a bad
         date, sort or interval, or out-of-range paging; IndexUnavailableError when the
@@ -133,7 +138,7 @@ class Searcher:
         started = time.perf_counter()
         match = match or self.match
         key = (query, page, per_page, tuple(sources), date_from, date_to, sort, interval,
-               aliases, highlight, match)  # fmt: skip
+               aliases, highlight, match, share)  # fmt: skip
         with self._snapshots.current() as snapshot:
             cached = snapshot.results.get(key)
             if cached is not None:
@@ -142,6 +147,11 @@ class Searcher:
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
                                     aliases, match)  # fmt: skip
             results = self._page(snapshot, request, query, page, per_page, interval, highlight)
+            if share:
+                archive = snapshot.engine.archive_counts(request.filters)
+                results = replace(
+                    results, attention=attention(results.series, results.sources, archive)
+                )
             results = replace(results, took_ms=_since(started))
             snapshot.results.put(key, results)
             return results

@@ -34,8 +34,9 @@ from indexer.xapian_adapter import (
 from indexer.xapian_adapter.documents import id_term, stored_fields
 from indexer.xapian_adapter.shards import guarded
 from search import plan
-from search.engines import Found
-from search.facets import series_from_days
+from search.engines import Found, remember
+from search.facets import ArchiveCounts, series_from_days
+from search.filters import Filters
 from search.planning import query_plan
 from search.requests import Request
 from search.results import SourceCount
@@ -63,6 +64,7 @@ class XapianEngine:
             )
         self.body_wdf = int(meta.get("weights", {}).get("body", 1)) or 1
         self._sources = frozenset(shards.sources())
+        self._archive: dict[Filters, ArchiveCounts] = {}
 
     @classmethod
     def local(cls, generation) -> XapianEngine:
@@ -101,6 +103,7 @@ class XapianEngine:
                 changed = True
             if changed:
                 self._sources = frozenset(self.shards.sources())
+                self._archive.clear()
             return changed
 
     def warm(self) -> None:
@@ -116,6 +119,31 @@ class XapianEngine:
         key = PREFIX_EXACT + term if field == "exact" else term
         with self._lock:
             return self._guard(lambda: self.shards.database.get_termfreq(key))
+
+    def archive_counts(self, filters: Filters) -> ArchiveCounts:
+        with self._lock:
+            cached = self._archive.get(filters)
+            if cached is None:
+                cached = self._guard(lambda: self._archive_counts(filters))
+                remember(self._archive, filters, cached)
+            return cached
+
+    def _archive_counts(self, filters: Filters) -> ArchiveCounts:
+        everything = self.shards.database.get_doccount()
+        days = xapian.ValueCountMatchSpy(SLOT_DAY)
+        by_source = xapian.ValueCountMatchSpy(SLOT_SOURCE)
+        for spy, condition in ((days, _source_filter(filters)), (by_source, _date_filter(filters))):
+            enquire = xapian.Enquire(self.shards.database)
+            enquire.set_query(_filtered(xapian.Query.MatchAll, condition))
+            enquire.add_matchspy(spy)
+            enquire.get_mset(0, 0, everything)
+        per_day = {
+            date.fromordinal(int(xapian.sortable_unserialise(item.term))): item.termfreq
+            for item in days.values()
+            if item.term
+        }
+        per_source = {item.source: item.count for item in _source_counts(by_source)}
+        return ArchiveCounts(per_day=per_day, per_source=per_source)
 
     def fields_of(self, doc_id: str) -> dict | None:
         with self._lock:
@@ -134,8 +162,8 @@ class XapianEngine:
         parsed = request.parsed
         relaxed = to_query(query_plan(parsed, False, ranking))
         strict = to_query(query_plan(parsed, True, ranking)) if request.match == "all" else None
-        dated = _date_filter(request)
-        sources = _source_filter(request)
+        dated = _date_filter(request.filters)
+        sources = _source_filter(request.filters)
         counted_all = _filtered(strict or relaxed, dated)  # before the source filter
         counted = _filtered(counted_all, sources)
         # With match "all", the articles with only some concepts: every article with any,
@@ -265,8 +293,7 @@ def _filtered(query, condition):
     return query if condition is None else xapian.Query(xapian.Query.OP_FILTER, query, condition)
 
 
-def _date_filter(request: Request):
-    filters = request.filters
+def _date_filter(filters: Filters):
     if not (filters.date_from or filters.date_to):
         return None
     if not filters.date_from:
@@ -282,8 +309,8 @@ def _day_value(text: str) -> str:
     return xapian.sortable_serialise(parse_date(text).toordinal())
 
 
-def _source_filter(request: Request):
-    names = request.filters.sources
+def _source_filter(filters: Filters):
+    names = filters.sources
     if not names:
         return None
     return xapian.Query(xapian.Query.OP_OR, [xapian.Query(source_term(n)) for n in names])

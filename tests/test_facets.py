@@ -218,3 +218,29 @@ def test_a_stray_date_never_draws_millions_of_bars():
         assert series.buckets[0].start[:4] in ("2017", "2018")  # a week may start in 2017
     # A day interval over a span too long for day bars draws weeks, and says so.
     assert series_from_days({date(2015, 1, 1): 1, date(2018, 1, 1): 1}, 0, "day").interval == "week"
+
+
+def test_attention_as_a_share_of_everything_published(searcher):
+    """With share=True each month's matches are divided by every article of that month,
+    and each source's by every article of that source: the archive's own volume, counted
+    by the index, whatever the query."""
+    from collections import Counter
+
+    from tests.conftest import ARTICLES
+
+    results = searcher.search(BROAD, interval="month", share=True)
+    published = Counter(article["date"][:7] for article in ARTICLES)
+    by_source = Counter(article["source"] for article in ARTICLES)
+    shares = dict(zip([b.start[:7] for b in results.series.buckets], results.attention.buckets,
+                      strict=True))  # fmt: skip
+    for bucket in results.series.buckets:
+        month = bucket.start[:7]
+        if month in published:
+            assert shares[month] == pytest.approx(bucket.count / published[month], abs=1e-6)
+    assert shares["2018-02"] == 1.0  # the one article of February matches
+    for item in results.sources:
+        expected = item.count / by_source[item.source]
+        assert results.attention.sources[item.source] == pytest.approx(expected, abs=1e-6)
+    bbc = searcher.search(BROAD, interval="month", share=True, sources=["BBC"])
+    assert bbc.attention.peak == 1.0 and bbc.total == 1  # BBC's May: one article, matched
+    assert searcher.search(BROAD).attention is None

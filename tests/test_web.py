@@ -376,3 +376,17 @@ def test_the_header_says_which_filters_a_new_query_keeps(client):
     assert 'class="kept-filters"' in header and "BBC" in header and "2018-05" in header
     plain = client.get("/", query_string={"q": "داعش"}).get_data(as_text=True)
     assert 'class="kept-filters"' not in plain
+
+
+def test_the_chart_and_sources_as_shares_of_everything_published(client):
+    counts = client.get("/", query_string={"q": BROAD}).get_data(as_text=True)
+    assert "النسبة من كل ما نُشر</a>" in counts and "٪" not in counts
+    page = client.get("/", query_string={"q": BROAD, "share": 1}).get_data(as_text=True)
+    assert "نسبة المقالات المطابقة من كل ما نُشر" in page
+    assert "<strong>النسبة من كل ما نُشر</strong>" in page
+    assert "<bdi>France24</bdi> <span class=\"count\">1 · 100٪</span>" in page
+    assert 'name="share" value="1"' in page  # the filters keep the mode
+    data = client.get("/api/search", query_string={"q": BROAD, "share": 1}).get_json()
+    assert data["attention"]["sources"]["France24"] == 1.0
+    assert len(data["attention"]["buckets"]) == len(data["series"]["buckets"])
+    assert client.get("/api/search", query_string={"q": BROAD}).get_json()["attention"] is None

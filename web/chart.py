@@ -22,10 +22,13 @@ class Bar:
     start: str
     end: str
     count: int
+    share: float | None = None  # of all the articles of the period, when drawn as shares
 
 
-def bars(series: TimeSeries) -> list[Bar]:
+def bars(series: TimeSeries, shares: tuple[float, ...] | None = None) -> list[Bar]:
     """Bars scaled so the busiest period reaches the top; empty periods have no height.
+    With ``shares`` (one per bucket), heights are each period's share of everything
+    published in it, so that a week when little was published is not read as a lull.
 
     Time runs from right to left, as an Arabic reader reads (mirrored like the page). A few
     periods keep bars of a bar's width, centred, rather than stretching across the chart.
@@ -33,13 +36,15 @@ def bars(series: TimeSeries) -> list[Bar]:
     count = len(series.buckets)
     if not count or not series.peak:
         return []
+    values = shares if shares is not None else [bucket.count for bucket in series.buckets]
+    peak = max(values) or 1
     slot = min(WIDTH / count, MAX_SLOT)
     margin = (WIDTH - slot * count) / 2  # room left on each side when the bars do not fill it
     gap = min(slot * 0.15, 2.0) if slot < MAX_SLOT else slot * 0.25
-    scale = (BASELINE - 8) / series.peak
+    scale = (BASELINE - 8) / peak
     laid = []
-    for position, bucket in enumerate(series.buckets):
-        height = bucket.count * scale
+    for position, (bucket, value) in enumerate(zip(series.buckets, values, strict=True)):
+        height = value * scale
         laid.append(
             Bar(
                 x=round(WIDTH - margin - (position + 1) * slot + gap / 2, 2),
@@ -49,6 +54,7 @@ def bars(series: TimeSeries) -> list[Bar]:
                 start=bucket.start,
                 end=bucket.end,
                 count=bucket.count,
+                share=None if shares is None else value,
             )
         )
     return laid

@@ -5,6 +5,7 @@ source    a source to keep (repeatable)   from, to         dates: YYYY-MM-DD, YY
 sort      relevance | newest | oldest     interval         auto | day | week | month
 aliases   0 searches only the names typed
 match     all (articles with every word, the default) | any (articles with any word)
+share     1 draws the chart and the source counts as shares of everything published
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class SearchArgs:
     interval: str = "auto"
     aliases: bool = True
     match: str = ""  # "" is the configured default
+    share: bool = False
     default_per_page: int = 10
 
     @classmethod
@@ -54,6 +56,7 @@ class SearchArgs:
             interval=args.get("interval", "").strip() or "auto",
             aliases=args.get("aliases", "1") != "0",
             match=args.get("match", "").strip(),
+            share=args.get("share", "") in ("1", "on", "true"),
             default_per_page=default_per_page,
         )
 
@@ -94,6 +97,8 @@ class SearchArgs:
             params["aliases"] = 0
         if args.match:
             params["match"] = args.match
+        if args.share:
+            params["share"] = 1
         return params
 
 

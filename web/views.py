@@ -36,7 +36,7 @@ def _args() -> SearchArgs:
 def _search(args: SearchArgs):
     return searcher().search(
         args.query, page=args.page, per_page=args.per_page, interval=args.interval,
-        **args.filters(),
+        share=args.share, **args.filters(),
     )  # fmt: skip
 
 
@@ -52,7 +52,11 @@ def index():
     except QueryError as error:  # the page explains it beside the search box
         page["message"] = error.arabic
         return render_template("search.html", **page, results=None), 400
-    chart = {"bars": bars(results.series), "width": WIDTH, "height": HEIGHT, "baseline": BASELINE}
+    shares = results.attention.buckets if results.attention else None
+    chart = {
+        "bars": bars(results.series, shares), "width": WIDTH, "height": HEIGHT,
+        "baseline": BASELINE, "share": shares is not None,
+    }  # fmt: skip
     interval_name = INTERVAL_NAMES.get(results.series.interval, "")
     return render_template(
         "search.html",
@@ -70,6 +74,13 @@ def api_search():
     if not args.query:
         return error_response(400, "the q parameter is required")
     return jsonify(_search(args).to_dict())
+
+
+@bp.app_template_filter("percent")
+def percent(share: float) -> str:
+    """A share as an Arabic percentage: 0.0123 → 1.23٪ (three significant digits)."""
+    value = share * 100
+    return f"{value:.3g}٪" if value < 100 else "100٪"
 
 
 @bp.app_template_global()
