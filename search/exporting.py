@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
@@ -135,6 +136,26 @@ def json_chunks(stream: ExportStream, rows_per_chunk: int = 200) -> Iterator[str
             yield "".join(pieces)
             pieces = []
     yield "".join(pieces) + "\n]}\n"
+
+
+def comparison_csv(comparison, share: bool = False) -> str:
+    """A comparison's series as CSV: "# " header lines, then a row per period with each
+    query's count (and its share of everything published, with ``share``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(["# naba comparison"])
+    for number, compared in enumerate(comparison.queries, 1):
+        writer.writerow([_cell(f"# query {number}: {compared.query} ({compared.total:,} counted)")])
+    writer.writerow([f"# interval: {comparison.interval}"])
+    writer.writerow([f"# exported at: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}"])
+    names = [_cell(compared.query) for compared in comparison.queries]
+    shares = [f"{name} (share)" for name in names] if share else []
+    writer.writerow(["start", "end", *names, *shares])
+    for period in comparison.periods:
+        extra = list(period.shares or ()) if share else []
+        writer.writerow([period.start, period.end, *period.counts, *extra])
+    return buffer.getvalue()
 
 
 def _record(rank: int, hit: Hit, body: str, with_body: bool) -> dict:

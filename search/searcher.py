@@ -15,6 +15,7 @@ from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
 from search.aliases import DEFAULT_WEIGHT
+from search.comparing import Comparison, check_queries, combine, common_interval
 from search.distinctive import (
     SAMPLE_SIZE,
     TOP_WORDS,
@@ -155,6 +156,34 @@ class Searcher:
             results = replace(results, took_ms=_since(started))
             snapshot.results.put(key, results)
             return results
+
+    def compare(
+        self,
+        queries: Sequence[str],
+        *,
+        sources: Sequence[str] = (),
+        date_from: str = "",
+        date_to: str = "",
+        interval: str = "auto",
+        aliases: bool = True,
+        match: str | None = None,
+        share: bool = False,
+    ) -> Comparison:
+        """Several searches (at most six) with the same filters, side by side: each one's
+        counted articles per period on one common axis, and per source
+        (search/comparing.py); with ``share=True``, also as shares of everything published."""
+        chosen = check_queries(list(queries))
+
+        def run(query: str, at: str) -> SearchResults:
+            return self.search(query, per_page=1, sources=sources, date_from=date_from,
+                               date_to=date_to, interval=at, aliases=aliases,
+                               highlight=False, match=match, share=share)  # fmt: skip
+
+        results = [run(query, interval) for query in chosen]
+        common = common_interval(results)
+        if any(r.series.buckets and r.series.interval != common for r in results):
+            results = [run(query, common) for query in chosen]
+        return combine(results, share)
 
     def warm(self) -> None:
         """Read what every search needs (dates, sources, field lengths) now, not at the

@@ -191,3 +191,32 @@ def test_exporting_every_match_and_following_the_search(page, base_url):
     feed = feedparser.parse(page.request.get(base_url + feed_href).body())
     assert not feed.bozo and len(feed.entries) == 7
     assert page.problems == []
+
+
+def test_comparing_two_searches_from_the_results_page(page, base_url):
+    """From a search, the reader opens the comparison, adds a second query, and sees one
+    line per query with a legend, the sources side by side, and the series as a file."""
+    import csv
+    import io
+
+    search(page, base_url, "الغوطة")
+    page.click("a.compare-link")
+    page.wait_for_selector(".compare-form")
+    page.fill(".compare-form input[name=q] >> nth=1", "الحوثيون")
+    page.click(".compare-form button[type=submit]")
+    page.wait_for_selector(".legend")
+    assert page.locator(".legend li").all_inner_texts()[1].strip().startswith("الحوثيون")
+    assert page.locator("svg polyline.series").count() == 2
+    colours = page.eval_on_selector_all(
+        "svg polyline.series", "lines => lines.map(l => getComputedStyle(l).stroke)"
+    )
+    assert len(set(colours)) == 2  # one colour each, as in the legend
+    assert "CNN" in page.inner_text(".compare-sources")
+    with page.expect_download() as downloading:
+        page.click(".chart-mode a[download]")
+    text = open(downloading.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["start", "end", "الغوطة", "الحوثيون"] in rows
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "compare-page.png"), full_page=True)
+    assert page.problems == []

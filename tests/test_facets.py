@@ -244,3 +244,28 @@ def test_attention_as_a_share_of_everything_published(searcher):
     bbc = searcher.search(BROAD, interval="month", share=True, sources=["BBC"])
     assert bbc.attention.peak == 1.0 and bbc.total == 1  # BBC's May: one article, matched
     assert searcher.search(BROAD).attention is None
+
+
+def test_searches_compared_on_one_axis(searcher):
+    """Each query's series runs over the same periods at one interval, with its own
+    counts; a query found in no period counts 0 in each."""
+    queries = ["الغوطة", "الحوثيون", "داعش", "كلمةلاتوجد"]
+    compared = searcher.compare(queries, interval="month", share=True)
+    assert [q.query for q in compared.queries] == queries
+    assert compared.interval == "month"
+    starts = [period.start for period in compared.periods]
+    assert starts == sorted(set(starts)) and starts[0] == "2018-02-01"
+    for number, query in enumerate(queries):
+        alone = searcher.search(query, interval="month")
+        by_month = {b.start: b.count for b in alone.series.buckets}
+        assert [p.counts[number] for p in compared.periods] == [
+            by_month.get(start, 0) for start in starts
+        ]
+        assert compared.queries[number].total == alone.total
+    assert compared.periods[0].counts[:2] == (1, 0) and compared.periods[0].shares[0] == 1.0
+    sources = dict(compared.sources())
+    assert sources["SkyNews"][0] == 1 and sources["CNN"][1] == 1
+    with pytest.raises(QueryError):
+        searcher.compare([" ", ""])
+    with pytest.raises(QueryError):
+        searcher.compare([f"داعش {n}" for n in range(7)])

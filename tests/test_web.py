@@ -390,3 +390,22 @@ def test_the_chart_and_sources_as_shares_of_everything_published(client):
     assert data["attention"]["sources"]["France24"] == 1.0
     assert len(data["attention"]["buckets"]) == len(data["series"]["buckets"])
     assert client.get("/api/search", query_string={"q": BROAD}).get_json()["attention"] is None
+
+
+def test_comparing_searches_on_one_chart(client):
+    params = [("q", "الغوطة"), ("q", "الحوثيون"), ("interval", "month")]
+    page = client.get("/compare", query_string=params).get_data(as_text=True)
+    assert page.count('<polyline class="series') == 2 and page.count('<span class="swatch') >= 2
+    assert "<bdi>الغوطة</bdi>" in page and "<bdi>الحوثيون</bdi>" in page
+    data = client.get("/api/compare", query_string=params).get_json()
+    assert [q["query"] for q in data["queries"]] == ["الغوطة", "الحوثيون"]
+    assert data["interval"] == "month" and all(len(p["counts"]) == 2 for p in data["periods"])
+    header, rows = _csv_rows(client.get("/compare.csv", query_string=params).get_data(True))
+    assert header[0] == "naba comparison" and "query 1: الغوطة (2 counted)" in header
+    assert rows[0] == ["start", "end", "الغوطة", "الحوثيون"]
+    assert rows[1][:4] == ["2018-02-01", "2018-02-28", "1", "0"]
+    bad = client.get("/compare", query_string=[("q", "في")])
+    assert bad.status_code == 400 and "role=\"alert\"" in bad.get_data(as_text=True)
+    assert client.get("/compare").status_code == 200
+    search_page = client.get("/", query_string={"q": "الغوطة"}).get_data(as_text=True)
+    assert "/compare?q=" in search_page

@@ -58,3 +58,32 @@ def bars(series: TimeSeries, shares: tuple[float, ...] | None = None) -> list[Ba
             )
         )
     return laid
+
+
+SERIES_COLOURS = 6  # naba.css has .series-0 … .series-5
+
+
+@dataclass(frozen=True)
+class Line:
+    """One query's series as an SVG polyline, newest on the left."""
+
+    number: int
+    points: str
+
+
+def lines(values: list[tuple[float, ...]]) -> list[Line]:
+    """Polylines of several series over the same periods (``values[period][series]``),
+    scaled together so the highest point reaches the top; time runs right to left."""
+    if not values or not any(any(row) for row in values):
+        return []
+    peak = max(max(row) for row in values)
+    slot = WIDTH / len(values)
+    scale = (BASELINE - 8) / peak
+    drawn = []
+    for number in range(len(values[0])):
+        points = " ".join(
+            f"{WIDTH - (position + 0.5) * slot:.2f},{BASELINE - row[number] * scale:.2f}"
+            for position, row in enumerate(values)
+        )
+        drawn.append(Line(number, points))
+    return drawn

@@ -19,10 +19,10 @@ from flask import (
 
 from search import QueryError
 from search.distinctive import MIN_SAMPLE
-from search.exporting import csv_chunks, json_chunks, jsonl_chunks
+from search.exporting import comparison_csv, csv_chunks, json_chunks, jsonl_chunks
 from search.similar import SIMILAR_ARTICLES
 from web.app import error_response, searcher
-from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars
+from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines
 from web.feed import FEED_ENTRIES, atom_feed
 from web.params import SearchArgs
 
@@ -150,6 +150,56 @@ def _word_filters(args: SearchArgs) -> dict:
     filters = args.filters()
     filters.pop("sort")  # the sample is always the best-ranked matches
     return filters
+
+
+@bp.get("/compare")
+def compare():
+    """Several searches on one chart, with their source counts side by side."""
+    args = _args()
+    queries = [q for q in request.args.getlist("q") if q.strip()]
+    page = {"args": args, "queries": queries, "query": "", "message": None}
+    if not queries:
+        return render_template("compare.html", **page, comparison=None)
+    try:
+        comparison = _compare(args, queries)
+    except QueryError as error:
+        page["message"] = error.arabic
+        return render_template("compare.html", **page, comparison=None), 400
+    values = [p.shares if args.share else p.counts for p in comparison.periods]
+    chart = {"lines": lines(values), "width": WIDTH, "height": HEIGHT, "baseline": BASELINE}
+    return render_template("compare.html", **page, comparison=comparison, chart=chart,
+                           interval_name=INTERVAL_NAMES.get(comparison.interval, ""))  # fmt: skip
+
+
+@bp.get("/api/compare")
+def api_compare():
+    """JSON twin of the comparison page."""
+    args = _args()
+    return jsonify(_compare(args, request.args.getlist("q")).to_dict())
+
+
+@bp.get("/compare.csv")
+def compare_csv():
+    """The compared series as CSV: a row per period, a column per query."""
+    args = _args()
+    comparison = _compare(args, request.args.getlist("q"))
+    response = Response(comparison_csv(comparison, args.share), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="naba-comparison.csv"'
+    return response
+
+
+@bp.app_template_global()
+def compare_link(endpoint: str, args: SearchArgs, queries: list[str], **changes: object) -> str:
+    """A link to a comparison of ``queries`` (q repeated) with the page's filters."""
+    params = args.url(page=1, **changes)
+    params["q"] = list(queries)
+    return url_for(endpoint, **params)
+
+
+def _compare(args: SearchArgs, queries: list[str]):
+    filters = args.filters()
+    filters.pop("sort")
+    return searcher().compare(queries, interval=args.interval, share=args.share, **filters)
 
 
 @bp.get("/feed.atom")
