@@ -151,6 +151,13 @@ def test_phone_layout_has_no_sideways_scrolling(browser, base_url):
     tab = context.new_page()
     tab.goto(base_url + "/?q=" + urllib.parse.quote("داعش OR الغوطة"))
     overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    # The results start on the first screen; the filters follow them, a link away.
+    first_hit = tab.locator(".hit >> nth=0").bounding_box()
+    assert first_hit["y"] < 844 / 2
+    assert tab.locator(".filters").bounding_box()["y"] > first_hit["y"]
+    assert tab.locator(".to-filters a").is_visible()
+    tab.click(".to-filters a")
+    tab.wait_for_function("window.scrollY > 0")
     OUTPUT.mkdir(exist_ok=True)
     tab.screenshot(path=str(OUTPUT / "results-phone.png"), full_page=True)
     context.close()
