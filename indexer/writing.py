@@ -12,6 +12,14 @@ from indexer.sources import Problem, articles_to_write
 from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
+
+
+def all_read(on_progress: ProgressCallback | None) -> None:
+    """Tell a progress display (one with a ``finishing`` method) that every article has
+    been read, and the build is now writing the index."""
+    finishing = getattr(on_progress, "finishing", None)
+    if finishing:
+        finishing()
 # For the arrays of all worker processes together: each writes a segment when its share
 # is full, and needs about twice as much again while it sorts them.
 WRITER_MEMORY_MB = 384
@@ -74,6 +82,7 @@ def write_articles(
                 report.indexed += 1
                 if on_progress:
                     on_progress(report.indexed)
+            all_read(on_progress)
             segments = workers.finish()
     finally:
         if existing is not None:

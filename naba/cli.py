@@ -8,7 +8,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from indexer import (
     update_index,
 )
 from indexer.normalize import without_bidi_controls
+from indexer.sources import estimated_articles
 from naba.config import Config, ConfigError, load_config, searcher_options
 from search import Marked, NabaError, Searcher, SearchError
 from search.evaluation import RUN_DEPTH
@@ -96,7 +96,8 @@ def index_command(
     config = _config(
         ctx, index=index_dir, build_processes=processes, backend=backend, shards=shards
     )
-    progress = _Progress() if sys.stderr.isatty() else None
+    chosen = sources or (config.sources if not update else ())
+    progress = Progress(estimated_articles(chosen)) if sys.stderr.isatty() else None
     if update and not sources:
         raise click.UsageError("--update needs the SOURCES to add, for example: new.jsonl")
     if update and no_titles:
@@ -149,23 +150,34 @@ def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | N
         click.echo(f"Not in the index: {' '.join(report.missing)}", err=True)
 
 
-class _Progress:
-    """A one-line progress display on the terminal: articles indexed and docs/s."""
+class Progress:
+    """The build's progress on the terminal (tqdm): articles read of about how many the
+    sources hold (estimated from their size, raised if passed), percent, rate and time
+    left; then a line while the index is written, which can take a while."""
 
-    def __init__(self) -> None:
-        self.started = self.shown = time.monotonic()
+    def __init__(self, estimate: int, file=None) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=estimate or None, desc="  indexing", unit=" articles", file=file or sys.stderr,
+            mininterval=0.5, dynamic_ncols=True, leave=False,
+        )  # fmt: skip
+        self.file = self.bar.fp
 
     def __call__(self, indexed: int) -> None:
-        now = time.monotonic()
-        if now - self.shown >= 0.5:
-            self.shown = now
-            rate = indexed / max(now - self.started, 1e-9)
-            click.echo(
-                f"\r  indexed {indexed:,} articles  ({rate:,.0f} docs/s)", nl=False, err=True
-            )
+        if self.bar.total and indexed > self.bar.total:
+            self.bar.total = round(indexed * 1.05)  # the estimate was short
+        self.bar.update(indexed - self.bar.n)
+
+    def finishing(self) -> None:
+        """Every article is read: say that the index is being written."""
+        count = self.bar.n
+        self.bar.close()
+        click.echo(f"  read {count:,} articles; writing the index (merging, then "
+                   "publishing it)…", file=self.file)  # fmt: skip
 
     def done(self) -> None:
-        click.echo("\r" + " " * 60 + "\r", nl=False, err=True)
+        self.bar.close()
 
 
 def _print_report(report: BuildReport) -> None:

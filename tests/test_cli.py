@@ -192,3 +192,27 @@ def test_export_writes_every_counted_article_with_what_it_holds(runner, index_di
     result = run(runner, "export", "قصف الغوطة", "--index", index_dir, "--limit", "1")
     assert result.exit_code == 0 and "# rows: the first 1 of " in result.output
     assert run(runner, "export", "في", "--index", index_dir).exit_code == 1
+
+
+def test_the_build_progress_says_how_far_and_when_it_is_writing(tmp_path, corpus_dir):
+    """On a terminal the build shows articles read of the estimate from the sources' size,
+    a percentage and the time left, then says when it is writing the index."""
+    import io
+
+    from indexer import build_index
+    from indexer.sources import estimated_articles
+    from naba.cli import Progress
+
+    source = tmp_path / "many.jsonl"
+    article = {"body": "قصف الغوطة الشرقية " * 85, "title": "الغوطة"}
+    source.write_text("".join(json.dumps(article | {"id": f"a{n}"}, ensure_ascii=False) + "\n"
+                              for n in range(400)), "utf-8")  # fmt: skip
+    estimate = estimated_articles([source, corpus_dir])
+    assert 300 <= estimate - 9 <= 500  # ~3.3 kB an article; a .txt file is one
+    screen = io.StringIO()
+    progress = Progress(estimate, file=screen)
+    build_index([source], tmp_path / "index", on_progress=progress, processes=1)
+    progress.done()
+    shown = screen.getvalue()
+    assert f"/{estimate}" in shown and "%" in shown and "articles" in shown
+    assert "read 400 articles; writing the index" in shown

@@ -26,6 +26,7 @@ from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import articles_to_write
 from indexer.store import read_meta
+from indexer.writing import all_read
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
     FieldWeights,
@@ -158,6 +159,7 @@ def build_shards(
             report.indexed += 1
             if on_progress:
                 on_progress(report.indexed)
+        all_read(on_progress)
         parts = workers.finish()
     for number, path in enumerate(shard_paths(generation, shards)):
         own = [part for shard, part in parts if shard == number]
@@ -210,6 +212,7 @@ def update_shards(
             report.indexed += 1
             if on_progress:
                 on_progress(report.indexed)
+        all_read(on_progress)
         if report.indexed:
             for database, shard_names in zip(databases, names, strict=True):
                 _merge_meta(database, shard_names, weights, shards)
