@@ -80,6 +80,9 @@ class Config:
         "", "File of spellings of one name or word (empty: naba's own list).", path=True
     )
     alias_weight: float = _setting(1.0, "Weight of alias names added to a query (0–1).")
+    sources_file: str = _setting(
+        "", "File of source display names and groups (empty: naba's own list).", path=True
+    )
     lock_timeout: float = _setting(10.0, "Seconds a second writer waits for the first to finish.")
     backend: str = _setting(
         "whoosh", "Engine `naba index` builds with: whoosh (one folder) or xapian (shards)."
@@ -174,6 +177,7 @@ SEARCHER_SETTINGS = (
     "aliases_file",
     "variants_file",
     "alias_weight",
+    "sources_file",
     "snippet_chars",
     "match",
     "shard_servers",

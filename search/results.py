@@ -89,10 +89,12 @@ class Hit(ArticleInfo):
 
 @dataclass(frozen=True)
 class SourceCount:
-    """How many hits one source has (within the query and the date range)."""
+    """How many hits one source has (within the query and the date range), and its
+    display name ("" when it has none)."""
 
     source: str
     count: int
+    name: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from search.results import Document, Export, SearchResults
 from search.scoring import Ranking
 from search.similar import SIMILAR_ARTICLES, SimilarArticles, characteristic_words
 from search.snapshots import RemoteSnapshots, Snapshot, Snapshots
+from search.sourcenames import GROUP_MARK, load_sources
 from search.spelling import suggest
 
 
@@ -47,8 +48,10 @@ class Searcher:
     ``ranking`` (or its fields as keywords: ``bm25_k1``, ``title_boost``, …) says how
     articles are scored; ``aliases_file`` and ``variants_file`` replace naba's lists of
     names for one actor and spellings of one name; ``match`` is what a search counts
-    unless it says otherwise. Every search sees one consistent generation of the index,
-    and the next one a newer generation as soon as a build publishes it.
+    unless it says otherwise; ``sources_file`` replaces naba's display names and groups of
+    sources (a source filter of ``@key`` stands for a group's sources). Every search sees
+    one consistent generation of the index, and the next one a newer generation as soon as
+    a build publishes it.
 
     An index built with ``--backend xapian`` is searched through Xapian, from its folder or,
     with ``shard_servers`` (host:port addresses of `naba shard-serve`), from those servers.
@@ -65,6 +68,7 @@ class Searcher:
         variants_file: str | Path | None = None,
         alias_weight: float = DEFAULT_WEIGHT,
         match: str = "all",
+        sources_file: str | Path | None = None,
         **ranking_options: float,
     ) -> None:
         if index_dir is None and not shard_servers:
@@ -73,6 +77,7 @@ class Searcher:
         self.ranking = replace(ranking or Ranking(), **ranking_options)
         self.snippet_chars = snippet_chars
         self.queries = QueryReader(aliases_file, variants_file, alias_weight)
+        self.source_directory = load_sources(Path(sources_file) if sources_file else None)
         self.match = match
         self._snapshots: Snapshots | RemoteSnapshots = (
             RemoteSnapshots(tuple(shard_servers)) if shard_servers else Snapshots(Path(index_dir))
@@ -377,7 +382,30 @@ class Searcher:
     ) -> Request:
         known = snapshot.engine.known_sources
         parsed = self.queries.read(query, aliases)
+        sources = self._without_groups(sources, known)
         return make_request(parsed, known, sources, date_from, date_to, sort, match)
+
+    def _without_groups(self, sources: Sequence[str], known: frozenset[str]) -> list[str]:
+        """``sources`` with each group (``@key``) replaced by those of its sources this
+        archive has."""
+        if not any(source.strip().startswith(GROUP_MARK) for source in sources):
+            return list(sources)
+        by_fold = {name.casefold(): name for name in known}
+        plain = []
+        for source in sources:
+            key = source.strip()
+            if not key.startswith(GROUP_MARK):
+                plain.append(source)
+                continue
+            members = [by_fold[m.casefold()] for m in self.source_directory.members([key[1:]])
+                       if m.casefold() in by_fold]  # fmt: skip
+            if not members:
+                raise QueryError(
+                    f"the source group {key} has no source in this archive",
+                    f"لا مصدر من مجموعة {key} في هذا الأرشيف",
+                )
+            plain += members
+        return plain
 
     def _page(
         self,
@@ -416,7 +444,10 @@ class Searcher:
             took_ms=0.0,
             sort=request.sort,
             filters=request.filters,
-            sources=found.sources,
+            sources=tuple(
+                replace(item, name=self.source_directory.name_of(item.source))
+                for item in found.sources
+            ),
             series=found.series,
             suggestion=suggestion,
         )

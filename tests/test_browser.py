@@ -111,7 +111,7 @@ def test_source_filter_from_the_facets(page, base_url):
     page.keyboard.press("Enter")
     page.wait_for_selector(".summary")
     assert "source=BBC" in page.url
-    assert set(page.locator(".hit .source").all_inner_texts()) == {"BBC"}
+    assert set(page.locator(".hit .source").all_inner_texts()) == {"بي بي سي عربي"}
 
 
 def test_going_to_page_two(page, base_url):
@@ -218,7 +218,7 @@ def test_comparing_two_searches_from_the_results_page(page, base_url):
         "svg polyline.series", "lines => lines.map(l => getComputedStyle(l).stroke)"
     )
     assert len(set(colours)) == 2  # one colour each, as in the legend
-    assert "CNN" in page.inner_text(".compare-sources")
+    assert "سي إن إن بالعربية" in page.inner_text(".compare-sources")
     with page.expect_download() as downloading:
         page.click(".chart-mode a[download]")
     text = open(downloading.value.path(), encoding="utf-8-sig").read()

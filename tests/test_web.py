@@ -170,7 +170,7 @@ def test_api_search_carries_facets_series_and_filters(client):
         "/api/search", query_string={"q": BROAD, "source": ["BBC", "CNN"], "sort": "newest"}
     ).get_json()
     assert [hit["id"] for hit in data["hits"]] == ["houthi-1", "isis-finance-2"]
-    assert {"source": "France24", "count": 1} in data["sources"]
+    assert {"source": "France24", "count": 1, "name": "فرانس 24"} in data["sources"]
     assert data["filters"]["sources"] == ["BBC", "CNN"] and data["sort"] == "newest"
     assert sum(bucket["count"] for bucket in data["series"]["buckets"]) == 2
 
@@ -384,7 +384,7 @@ def test_the_chart_and_sources_as_shares_of_everything_published(client):
     page = client.get("/", query_string={"q": BROAD, "share": 1}).get_data(as_text=True)
     assert "نسبة المقالات المطابقة من كل ما نُشر" in page
     assert "<strong>النسبة من كل ما نُشر</strong>" in page
-    assert "<bdi>France24</bdi> <span class=\"count\">1 · 100٪</span>" in page
+    assert "فرانس 24</bdi> <span class=\"count\">1 · 100٪</span>" in page
     assert 'name="share" value="1"' in page  # the filters keep the mode
     data = client.get("/api/search", query_string={"q": BROAD, "share": 1}).get_json()
     assert data["attention"]["sources"]["France24"] == 1.0
@@ -409,3 +409,31 @@ def test_comparing_searches_on_one_chart(client):
     assert client.get("/compare").status_code == 200
     search_page = client.get("/", query_string={"q": "الغوطة"}).get_data(as_text=True)
     assert "/compare?q=" in search_page
+
+
+def test_sources_by_their_names_and_in_groups(client):
+    """Source codes are shown by their names (the code on hover); a group of sources is one
+    filter (source=@key) that stands for those of its sources the archive has."""
+    page = client.get("/", query_string={"q": BROAD}).get_data(as_text=True)
+    assert '<bdi title="BBC">بي بي سي عربي</bdi>' in page
+    assert '<bdi title="Unknown">Unknown</bdi>' in page  # no name: its code
+    assert 'value="@international"' in page and "القنوات الدولية" in page
+    grouped = client.get("/api/search", query_string={"q": BROAD, "source": "@international"})
+    data = grouped.get_json()
+    assert set(data["filters"]["sources"]) == {"AlArabiya", "BBC", "CNN", "France24", "SkyNews"}
+    assert data["total"] == 5  # not the hostile article (Unknown) nor the seed (no source)
+    assert {item["name"] for item in data["sources"]} >= {"بي بي سي عربي", "سي إن إن بالعربية"}
+    unknown = client.get("/api/search", query_string={"q": BROAD, "source": "@nowhere"})
+    assert unknown.status_code == 400 and "international" in unknown.get_json()["error"]
+    saudi = client.get("/api/search", query_string={"q": BROAD, "source": "@saudi"})
+    assert saudi.status_code == 400 and "no source in this archive" in saudi.get_json()["error"]
+
+
+def test_a_sources_file_of_ones_own(tmp_path, index_dir):
+    own = tmp_path / "sources.toml"
+    own.write_text('[names]\nbbc = "البي بي سي"\n[groups.tv]\nname = "تلفزيون"\n'
+                   'sources = ["BBC", "SkyNews"]\n', "utf-8")  # fmt: skip
+    client = create_app(Config(index=index_dir, sources_file=str(own))).test_client()
+    data = client.get("/api/search", query_string={"q": BROAD, "source": "@tv"}).get_json()
+    assert sorted(data["filters"]["sources"]) == ["BBC", "SkyNews"]
+    assert {item["source"]: item["name"] for item in data["sources"]}["BBC"] == "البي بي سي"

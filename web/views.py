@@ -62,6 +62,7 @@ def index():
         "search.html",
         **page,
         results=results,
+        source_groups=list(searcher().source_directory.groups.values()),
         chart=chart,
         interval_name=interval_name,
     )
@@ -74,6 +75,12 @@ def api_search():
     if not args.query:
         return error_response(400, "the q parameter is required")
     return jsonify(_search(args).to_dict())
+
+
+@bp.app_template_global()
+def source_name(source: str) -> str:
+    """A source's display name, or its code when it has none."""
+    return searcher().source_directory.name_of(source) or source
 
 
 @bp.app_template_filter("percent")
