@@ -437,3 +437,17 @@ def test_a_sources_file_of_ones_own(tmp_path, index_dir):
     data = client.get("/api/search", query_string={"q": BROAD, "source": "@tv"}).get_json()
     assert sorted(data["filters"]["sources"]) == ["BBC", "SkyNews"]
     assert {item["source"]: item["name"] for item in data["sources"]}["BBC"] == "البي بي سي"
+
+
+def test_a_chart_of_many_periods_has_labelled_ticks_under_its_bars(client):
+    import re
+
+    page = page_of(client, q=BROAD, interval="week")  # 2018-02-19 … 2018-09-09: 30 weeks
+    chart = page[page.index('<figure class="chart">') : page.index("</figure>")]
+    labels = re.findall(r"<time>([\d-]+)</time>", chart[chart.index("chart-axis ticks") :])[:5]
+    assert len(labels) == 5 and labels[0] == "2018-02-19" and labels[-1] == "2018-09-03"
+    assert labels == sorted(labels)
+    ticks = [float(x) for x in re.findall(r'<line x1="([\d.]+)"[^>]*class="tick"', chart)]
+    assert len(ticks) == 5 and ticks == sorted(ticks, reverse=True)  # time runs right to left
+    few = page_of(client, q=BROAD, interval="month")  # 8 months: the bars say their dates
+    assert 'class="tick"' not in few and "chart-axis ticks" not in few

@@ -60,6 +60,31 @@ def bars(series: TimeSeries, shares: tuple[float, ...] | None = None) -> list[Ba
     return laid
 
 
+TICKS = 5  # labelled dates under a chart that fills its width
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A labelled date on the time axis, under the middle of its period's bar."""
+
+    x: float
+    label: str
+
+
+def ticks(laid: list[Bar], interval: str) -> list[Tick]:
+    """Evenly spaced labelled dates for bars that fill the chart (first and last included);
+    none for a few bars, which say their dates themselves."""
+    if len(laid) < TICKS * 2:
+        return []
+    step = (len(laid) - 1) / (TICKS - 1)
+    chosen = [laid[round(number * step)] for number in range(TICKS)]
+    return [Tick(round(bar.x + bar.width / 2, 2), _label(bar.start, interval)) for bar in chosen]
+
+
+def _label(start: str, interval: str) -> str:
+    return start[:7] if interval == "month" else start
+
+
 SERIES_COLOURS = 6  # naba.css has .series-0 … .series-5
 
 

@@ -22,7 +22,7 @@ from search.distinctive import MIN_SAMPLE
 from search.exporting import comparison_csv, csv_chunks, json_chunks, jsonl_chunks
 from search.similar import SIMILAR_ARTICLES
 from web.app import error_response, searcher
-from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines
+from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines, ticks
 from web.feed import FEED_ENTRIES, atom_feed
 from web.params import SearchArgs
 
@@ -53,9 +53,10 @@ def index():
         page["message"] = error.arabic
         return render_template("search.html", **page, results=None), 400
     shares = results.attention.buckets if results.attention else None
+    laid = bars(results.series, shares)
     chart = {
-        "bars": bars(results.series, shares), "width": WIDTH, "height": HEIGHT,
-        "baseline": BASELINE, "share": shares is not None,
+        "bars": laid, "ticks": ticks(laid, results.series.interval), "width": WIDTH,
+        "height": HEIGHT, "baseline": BASELINE, "share": shares is not None,
     }  # fmt: skip
     interval_name = INTERVAL_NAMES.get(results.series.interval, "")
     return render_template(
