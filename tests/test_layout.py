@@ -43,7 +43,7 @@ def test_every_searcher_option_is_a_setting_passed_through():
     assert set(SEARCHER_SETTINGS) | {"ranking"} == accepted
     for name in SEARCHER_SETTINGS:
         default = inspect.signature(Searcher).parameters[name].default
-        if name not in ("aliases_file", "variants_file"):  # "" and None: the shipped list
+        if name not in ("aliases_file", "variants_file", "sources_file"):  # "", None: shipped
             assert getattr(Config(), name) == default, name
     for name in RANKING_SETTINGS:  # each ranking setting starts from Ranking's default
         assert getattr(Config(), name) == getattr(Ranking(), name), name
