@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer.parallel import segment_workers
-from indexer.sources import Problem, articles_to_write
+from indexer.sources import Article, Problem, articles_to_write
 from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
 
 
-def all_read(on_progress: ProgressCallback | None) -> None:
-    """Tell a progress display (one with a ``finishing`` method) that every article has
-    been read, and the build is now writing the index."""
+def counted(
+    items: Iterable[Article], report, on_progress: ProgressCallback | None
+) -> Iterator[Article]:
+    """The articles to write, each counted in ``report.indexed`` and shown to
+    ``on_progress`` once written; a progress display with a ``finishing`` method is told
+    when all are read, and the build is writing the index."""
+    for item in items:
+        yield item
+        report.indexed += 1
+        if on_progress:
+            on_progress(report.indexed)
     finishing = getattr(on_progress, "finishing", None)
     if finishing:
         finishing()
@@ -74,15 +82,12 @@ def write_articles(
     existing = index.reader() if replace else None
     try:
         with segment_workers(index.folder, processes, WRITER_MEMORY_MB, include_titles) as workers:
-            for item in articles_to_write(sources, report.problems, seen):
+            items = articles_to_write(sources, report.problems, seen)
+            for item in counted(items, report, on_progress):
                 if existing is not None and seen[item.id] == 1:
                     replaced += existing.document_numbers(item.id)
                 workers.add(item, seq)
                 seq += 1
-                report.indexed += 1
-                if on_progress:
-                    on_progress(report.indexed)
-            all_read(on_progress)
             segments = workers.finish()
     finally:
         if existing is not None:

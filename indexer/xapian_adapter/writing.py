@@ -26,7 +26,7 @@ from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import articles_to_write
 from indexer.store import read_meta
-from indexer.writing import all_read
+from indexer.writing import counted
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
     FieldWeights,
@@ -151,15 +151,12 @@ def build_shards(
     with segment_workers(
         generation, processes, 0, include_titles, builder, route if routed else None
     ) as workers:
-        for item in articles_to_write(sources, report.problems, seen):
+        items = articles_to_write(sources, report.problems, seen)
+        for item in counted(items, report, on_progress):
             if item.source:
                 names[shard_of(item.id, shards)].add(item.source)
             workers.add(item, seq)
             seq += 1
-            report.indexed += 1
-            if on_progress:
-                on_progress(report.indexed)
-        all_read(on_progress)
         parts = workers.finish()
     for number, path in enumerate(shard_paths(generation, shards)):
         own = [part for shard, part in parts if shard == number]
@@ -195,7 +192,8 @@ def update_shards(
     seen: Counter[str] = Counter()
     seq = first_seq
     try:
-        for item in articles_to_write(sources, report.problems, seen):
+        for item in counted(articles_to_write(sources, report.problems, seen), report,
+                            on_progress):  # fmt: skip
             shard = shard_of(item.id, shards)
             term = id_term(item.id)
             if seen[item.id] > 1:  # a later copy within the sources replaces the earlier
@@ -209,10 +207,6 @@ def update_shards(
             if item.source:
                 names[shard].add(item.source)
             seq += 1
-            report.indexed += 1
-            if on_progress:
-                on_progress(report.indexed)
-        all_read(on_progress)
         if report.indexed:
             for database, shard_names in zip(databases, names, strict=True):
                 _merge_meta(database, shard_names, weights, shards)
