@@ -28,7 +28,7 @@ from indexer.store import (
     write_lock,
 )
 from indexer.whoosh_adapter import WhooshIndex
-from indexer.writing import BuildReport, ProgressCallback, write_articles
+from indexer.writing import BuildReport, ProgressCallback, group_stories, write_articles
 
 MAX_REASONS = 5  # files' reasons named when nothing could be indexed
 BACKENDS = ("whoosh", "xapian")
@@ -91,11 +91,12 @@ def build_index(
     def write(generation: Path) -> dict:
         check_room(index_dir, estimated_index_bytes(sources))
         index = WhooshIndex.create(generation)
-        next_seq = write_articles(
+        next_seq, signed = write_articles(
             index, sources, report, include_titles=include_titles, first_seq=0, replace=False,
             on_progress=on_progress, processes=processes or os.cpu_count() or 1,
         )  # fmt: skip
         _require_articles(report, sources, f"the existing index at {index_dir} was kept")
+        group_stories(index, signed, update=False)
         report.documents = index.documents()
         return {"include_titles": include_titles, "next_seq": next_seq, "sources": sources}
 
@@ -126,12 +127,13 @@ def update_index(
         check_room(index_dir, estimated_index_bytes(sources))
         meta = read_meta(generation)
         index = WhooshIndex.open(generation)
-        next_seq = write_articles(
+        next_seq, signed = write_articles(
             index, sources, report, include_titles=meta.get("include_titles", True),
             first_seq=meta.get("next_seq", 0), replace=True,
             on_progress=on_progress,
         )  # fmt: skip
         _require_articles(report, sources, f"the index at {index_dir} was left as it was")
+        group_stories(index, signed, update=True)
         report.documents = index.documents()
         return {"next_seq": next_seq, "sources": [*meta.get("sources", []), *sources]}
 
@@ -162,6 +164,7 @@ def delete_documents(
         finally:
             reader.close()
         index.delete(docnums)  # marks them in a new TOC: no segment is merged or rewritten
+        group_stories(index, [], update=True)
         report.documents = index.documents()
         return {}
 

@@ -59,6 +59,7 @@ class SegmentWorkers:
         self._jobs = [context.Queue(maxsize=depth) for _ in range(queues)]
         self._batches: list[list[tuple[Article, int]]] = [[] for _ in range(queues)]
         self._results = context.Queue()
+        self.signed: list = []  # (seq, MinHash values) of every article, once finished
         if make_builder is None:
             share = memory_mb / processes
             make_builder = lambda _: segment_builder(folder, share, include_titles)  # noqa: E731
@@ -94,7 +95,9 @@ class SegmentWorkers:
             outcome, value = self._result()
             if outcome != "done":
                 raise _failure(value)
-            segments.extend(value)
+            written, signed = value
+            segments.extend(written)
+            self.signed.extend(signed)
         for worker in self._workers:
             worker.join()
         return segments
@@ -147,7 +150,8 @@ def _work(make_builder, number, jobs, results) -> None:
         while (batch := jobs.get()) is not None:
             for article, seq in batch:
                 builder.add(article, seq)
-        results.put(("done", builder.finish()))
+        written = builder.finish()
+        results.put(("done", (written, getattr(builder, "signed", None) or [])))
     except BaseException as error:  # reported to the build process, which raises it
         results.put(("failed", (f"{type(error).__name__}: {error}", getattr(error, "errno", None))))
 
@@ -165,12 +169,15 @@ class InProcessWorkers:
 
     def __init__(self, builder) -> None:
         self._builder = builder
+        self.signed: list = []
 
     def add(self, article: Article, seq: int) -> None:
         self._builder.add(article, seq)
 
     def finish(self) -> list:
-        return self._builder.finish()
+        written = self._builder.finish()
+        self.signed = getattr(self._builder, "signed", None) or []
+        return written
 
     def cancel(self) -> None:
         pass

@@ -55,6 +55,10 @@ class IndexReader(Protocol):
     def seqs(self) -> np.ndarray:
         """Each document's place in the builds (later articles have larger numbers)."""
 
+    def stories(self) -> np.ndarray:
+        """Each document's story (indexer/stories.py): the seq of the article that began
+        it, its own seq when it stands alone."""
+
     def sources(self) -> tuple[list[str], np.ndarray]:
         """The sources named in the generation, sorted, and each document's source as a
         code: 0 for none, i + 1 for names[i]."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from indexer.parallel import segment_workers
 from indexer.sources import Article, Problem, articles_to_write
+from indexer.stories import Stories
 from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
@@ -69,8 +70,9 @@ def write_articles(
     replace: bool,
     on_progress: ProgressCallback | None,
     processes: int = 1,
-) -> int:
-    """Index every article of ``sources`` into new segments; returns the next sequence number.
+) -> tuple[int, list]:
+    """Index every article of ``sources`` into new segments; returns the next sequence
+    number, and the (seq, MinHash values) of every article written, for its story.
 
     With ``replace``, an article whose id is already in the index replaces it. Within the
     sources, the last copy of an id wins (earlier ones are deleted after the commit).
@@ -89,6 +91,7 @@ def write_articles(
                 workers.add(item, seq)
                 seq += 1
             segments = workers.finish()
+            signed = workers.signed
     finally:
         if existing is not None:
             existing.close()
@@ -100,7 +103,20 @@ def write_articles(
         report.indexed -= report.duplicates
     if replace:  # an update adds a segment: keep their number bounded
         report.merged = index.merge_small_segments(WRITER_MEMORY_MB)
-    return seq
+    return seq, signed
+
+
+def group_stories(index: WhooshIndex, signed: list, *, update: bool) -> None:
+    """Place the articles just written (``signed``) in stories, beside those of the
+    articles already indexed (``update``), and keep the stories of the live ones only."""
+    generation = index.folder
+    stories = (Stories.load(generation) if update else None) or Stories.empty()
+    reader = index.reader()
+    try:
+        live = reader.seqs()[reader.live]
+    finally:
+        reader.close()
+    stories.extend(signed).keep(live).save(generation)
 
 
 def _delete_older_copies(index: WhooshIndex, replaced: list[int], duplicated: list[str]) -> int:

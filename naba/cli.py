@@ -208,7 +208,9 @@ def _print_report(report: BuildReport) -> None:
 
 
 def _plural(count: int, noun: str) -> str:
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"{count:,} {noun}"
+    return f"{count:,} {noun[:-1] + 'ies' if noun.endswith('y') else noun + 's'}"
 
 
 def _searcher(config: Config) -> Searcher:
@@ -239,6 +241,12 @@ def _searcher(config: Config) -> Searcher:
     help="Count and rank articles with any query word (default: every word counts, "
     "articles with only some are listed after them).",
 )
+@click.option(
+    "--articles",
+    "every_article",
+    is_flag=True,
+    help="List and count every article (default: near-duplicates once, as stories).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--queries",
@@ -263,6 +271,7 @@ def search_command(
     date_to: str,
     sort: str,
     any_word: bool,
+    every_article: bool,
     as_json: bool,
     queries: Path | None,
     run_file: Path | None,
@@ -295,6 +304,7 @@ def search_command(
                 date_to=date_to,
                 sort=sort,
                 match="any" if any_word else None,
+                group="articles" if every_article else None,
             )
         except SearchError as error:
             raise click.ClickException(str(error)) from error
@@ -355,12 +365,14 @@ def _print_results(results) -> None:
     if results.ignored:
         click.echo(f"Ignored common words: {' '.join(results.ignored)}")
     counted = "with every word" if results.match == "all" else "with any word"
+    unit = "story" if results.group == "stories" else "article"
+    held = f" in {_plural(results.articles, 'article')}" if results.group == "stories" else ""
     click.echo(
-        f"{_plural(results.total, 'article')} {counted} ({results.took_ms:.0f} ms), page "
+        f"{_plural(results.total, unit)}{held} {counted} ({results.took_ms:.0f} ms), page "
         f"{results.page} of {results.pages}"
     )
     if results.partial:
-        click.echo(f"then {_plural(results.partial, 'article')} with only some of the words")
+        click.echo(f"then {_plural(results.partial, unit)} with only some of the words")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):
@@ -374,6 +386,10 @@ def _print_results(results) -> None:
         click.echo(f"   {_terminal(hit.snippet)}")
         if hit.url:
             click.echo(f"   {without_bidi_controls(hit.url)}")
+        if hit.similar:
+            sources = ", ".join(dict.fromkeys(other.source for other in hit.others if other.source))
+            click.echo(f"   + {_plural(hit.similar, 'similar article')}"
+                       f"{' (' + sources + ')' if sources else ''}")  # fmt: skip
 
 
 def _terminal(marked: Marked) -> str:
@@ -392,7 +408,7 @@ def _write_run(searcher: Searcher, queries: Path, run_file: Path) -> None:
         if not qid.strip():
             continue
         try:
-            results = searcher.search(text, per_page=RUN_DEPTH, highlight=False)
+            results = searcher.search(text, per_page=RUN_DEPTH, highlight=False, group="articles")
         except SearchError as error:
             failed += 1
             click.echo(f"{queries}:{lineno}: query {qid}: {error}", err=True)

@@ -56,6 +56,11 @@ class Config:
         "all",
         "What a search counts: articles with every word of the query (all) or any (any).",
     )
+    group: str = _setting(
+        "stories",
+        "How near-duplicate articles are listed and counted: once a story (stories) or "
+        "each (articles).",
+    )
     bm25_k1: float = _setting(
         _RANKING.bm25_k1, "BM25 term-frequency saturation (higher: repeats count more)."
     )
@@ -180,6 +185,7 @@ SEARCHER_SETTINGS = (
     "sources_file",
     "snippet_chars",
     "match",
+    "group",
     "shard_servers",
 )
 BACKENDS = ("whoosh", "xapian")

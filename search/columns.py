@@ -13,15 +13,16 @@ from search.facets import TimeSeries, series_from_days
 
 
 class Columns:
-    """The date (as a day number), source (as a code) and place in the builds (``seqs``:
+    """The date (as a day number), source (as a code), place in the builds (``seqs``:
     equal scores and dates are ordered by it, so a ranking does not depend on how a build's
-    workers shared the articles) of every document number."""
+    workers shared the articles) and story of every document number."""
 
     def __init__(self, reader: IndexReader) -> None:
         self.days = reader.days()
         self.source_names, self.source_codes = reader.sources()
         self.known_sources = frozenset(self.source_names)
         self.seqs = reader.seqs()
+        self.stories = reader.stories()  # each document's story key (indexer/stories.py)
 
     def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:
         """The documents dated from ``start`` to ``end`` (YYYY-MM-DD, inclusive; "" is open)."""

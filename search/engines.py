@@ -21,6 +21,7 @@ from search.columns import Columns
 from search.engine import IndexArrays
 from search.facets import ArchiveCounts, TimeSeries
 from search.filters import Filters
+from search.grouping import story_page, story_series
 from search.planning import rank, select
 from search.requests import Request
 from search.results import SourceCount
@@ -38,6 +39,20 @@ class Found:
     relaxed: bool  # nothing had every concept, and articles with some are listed
     sources: tuple[SourceCount, ...]
     series: TimeSeries | None  # None unless asked for
+    # Grouped as stories: the counted articles (``total`` counts stories), and each hit's
+    # story (its key, matching articles, and the stored fields of the next few of them).
+    articles: int | None = None
+    stories: tuple[Story, ...] = ()
+
+
+@dataclass(frozen=True)
+class Story:
+    """A hit's story: its key, how many matching articles it has (the hit among them), and
+    the stored fields of the first others."""
+
+    key: int
+    size: int
+    others: tuple[dict, ...]
 
 
 class Engine(Protocol):
@@ -105,6 +120,8 @@ class ArrayEngine:
         selection = select(self.arrays(), columns, request, ranking)
         if interval is None:  # an export: the counted articles only
             selection = replace(selection, partial=selection.partial[:0])
+        if request.group == "stories":
+            return self._stories(columns, selection, request.sort, start, stop, interval)
         ranked = rank(columns, selection, request.sort, start, stop)
         return Found(
             hits=[(self.reader.stored_fields(d), s, counted) for d, s, counted in ranked],
@@ -113,6 +130,24 @@ class ArrayEngine:
             relaxed=selection.relaxed,
             sources=selection.sources,
             series=None if interval is None else columns.series(selection.docs, interval),
+        )
+
+    def _stories(self, columns, selection, sort, start, stop, interval) -> Found:
+        page, total, partial = story_page(
+            columns, selection.scores, selection.docs, selection.partial, sort, start, stop
+        )
+        fields = self.reader.stored_fields
+        return Found(
+            hits=[(fields(hit.doc), hit.score, hit.counted) for hit in page],
+            total=total,
+            partial=partial,
+            relaxed=selection.relaxed,
+            sources=selection.sources,
+            series=None if interval is None else story_series(columns, selection.docs, interval),
+            articles=len(selection.docs),
+            stories=tuple(
+                Story(hit.key, hit.size, tuple(fields(doc) for doc in hit.others)) for hit in page
+            ),
         )
 
     def fields_of(self, doc_id: str) -> dict | None:

@@ -50,7 +50,7 @@ def run_queries(searcher: Searcher, queries: Path) -> tuple[dict[str, dict[str, 
     failed = 0
     for qid, text in read_queries(queries):
         try:
-            results = searcher.search(text, per_page=RUN_DEPTH, highlight=False)
+            results = searcher.search(text, per_page=RUN_DEPTH, highlight=False, group="articles")
         except QueryError:
             failed += 1
             continue

@@ -115,13 +115,23 @@ def csv_chunks(stream: ExportStream, rows_per_chunk: int = 200) -> Iterator[str]
 
 def jsonl_chunks(stream: ExportStream, rows_per_chunk: int = 200) -> Iterator[str]:
     """JSON Lines: the header as {"naba_export": …}, then one object per hit."""
-    lines = [json.dumps({"naba_export": stream.header.to_dict()}, ensure_ascii=False)]
+    lines = [_json_line({"naba_export": stream.header.to_dict()})]
     for rank, (hit, body) in enumerate(stream, 1):
-        lines.append(json.dumps(_record(rank, hit, body, stream.header.body), ensure_ascii=False))
+        lines.append(_json_line(_record(rank, hit, body, stream.header.body)))
         if len(lines) >= rows_per_chunk:
             yield "\n".join(lines) + "\n"
             lines = []
     yield "\n".join(lines) + "\n" if lines else ""
+
+
+# Characters that JSON allows raw in a string but that some readers take for a line break
+# (Python's str.splitlines, JavaScript before ES2019): written escaped, so a line is a record.
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _json_line(value: dict) -> str:
+    """One JSON Lines record: Arabic as written, every line-break character escaped."""
+    return json.dumps(value, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def json_chunks(stream: ExportStream, rows_per_chunk: int = 200) -> Iterator[str]:

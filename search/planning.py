@@ -10,6 +10,7 @@ import numpy as np
 from search import plan
 from search.columns import Columns
 from search.engine import Evaluator, IndexArrays, top
+from search.grouping import story_source_counts
 from search.query import ParsedQuery, to_plan
 from search.requests import Request
 from search.results import SourceCount
@@ -29,6 +30,7 @@ class Selection:
     partial: np.ndarray  # listed after them: documents with only some concepts
     relaxed: bool  # nothing had every concept, and articles with some are listed
     sources: tuple[SourceCount, ...]
+    unfiltered: np.ndarray  # the counted documents before the source filter
 
 
 def query_plan(parsed: ParsedQuery, conjunction: bool, ranking: Ranking) -> plan.Node:
@@ -62,8 +64,15 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
     some = np.flatnonzero(matches.mask)
     if filters.date_from or filters.date_to:
         some = columns.in_dates(some, filters.date_from, filters.date_to)
+    if request.story is not None:
+        some = some[columns.stories[some] == request.story]
     docs = some if every is None else some[every[some]]
-    counts = columns.source_counts(docs)
+    unfiltered = docs
+    counts = (
+        story_source_counts(columns, docs)
+        if request.group == "stories"
+        else columns.source_counts(docs)
+    )
     if filters.sources:
         docs, some = (
             columns.of_sources(docs, filters.sources),
@@ -76,6 +85,7 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
         partial=partial,
         relaxed=every is not None and not len(docs) and bool(len(partial)),
         sources=tuple(SourceCount(name, count) for name, count in counts),
+        unfiltered=unfiltered,
     )
 
 

@@ -11,6 +11,7 @@ from indexer.errors import QueryError
 from search.aliases import DEFAULT_WEIGHT, expand_aliases, load_aliases, load_variants, merge_tables
 from search.facets import INTERVALS
 from search.filters import Filters, check_sort, make_filters
+from search.grouping import GROUPINGS
 from search.query import ParsedQuery, parse
 from search.results import MAX_PAGE
 
@@ -26,6 +27,8 @@ class Request:
     filters: Filters
     sort: str
     match: str  # "all": articles with every concept count; "any": articles with any
+    group: str = "articles"  # "stories": near-duplicates shown and counted once
+    story: int | None = None  # only the articles of this story
 
 
 class QueryReader:
@@ -60,8 +63,18 @@ def make_request(
     date_to: str,
     sort: str,
     match: str,
+    group: str = "articles",
+    story: int | None = None,
 ) -> Request:
-    """A checked request; raises QueryError for an unknown source, a bad date, sort or match."""
+    """A checked request; raises QueryError for an unknown source, a bad date, sort, match
+    or grouping."""
+    if group not in GROUPINGS:
+        raise QueryError(
+            "group must be stories (near-duplicates once) or articles (every article)",
+            "التجميع إما stories (القصة مرة واحدة) أو articles (كل مقالة)",
+        )
+    if story is not None and story < 0:
+        raise QueryError("story must be a story number (0 or more)", "رقم القصة عدد من 0 فأكثر")
     if match not in MATCH_MODES:
         raise QueryError(
             "match must be all (articles with every word) or any (with any word)",
@@ -75,7 +88,7 @@ def make_request(
             f"no articles from the source {unknown[0][:100]!r} in this index",
             f"لا مقالات من المصدر «{unknown[0][:100]}» في هذا الفهرس",
         )
-    return Request(parsed, filters, check_sort(sort), match)
+    return Request(parsed, filters, check_sort(sort), match, group, story)
 
 
 def _as_known(name: str, known_sources: Collection[str]) -> str:

@@ -71,6 +71,9 @@ class Hit(ArticleInfo):
     snippet: Marked  # "" when the search asked for no highlighting
     matched: tuple[str, ...]  # the query words (and alias names) found in this article
     complete: bool = True  # it has every concept of the query (or the search was match=any)
+    story: int = -1  # its story's number, when results are grouped as stories (-1: not)
+    similar: int = 0  # the other matching articles of its story, folded under it
+    others: tuple[ArticleInfo, ...] = ()  # the first of them, in the search's order
 
     @property
     def title_html(self) -> str:
@@ -119,6 +122,9 @@ class SearchResults:
     series: TimeSeries = field(default_factory=lambda: TimeSeries("day", (), 0))
     suggestion: str | None = None  # the query with likely misspellings corrected
     attention: Attention | None = None  # matches as a share of the archive (share=True)
+    group: str = "articles"  # "stories": total, hits and counts are stories
+    articles: int | None = None  # grouped as stories: the counted articles in them
+    story: int | None = None  # only the articles of this story were searched
 
     @property
     def listed(self) -> int:

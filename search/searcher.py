@@ -31,7 +31,7 @@ from search.requests import (
     check_page,
     make_request,
 )
-from search.results import Document, Export, SearchResults
+from search.results import ArticleInfo, Document, Export, SearchResults
 from search.scoring import Ranking
 from search.similar import SIMILAR_ARTICLES, SimilarArticles, characteristic_words
 from search.snapshots import RemoteSnapshots, Snapshot, Snapshots
@@ -49,7 +49,9 @@ class Searcher:
     articles are scored; ``aliases_file`` and ``variants_file`` replace naba's lists of
     names for one actor and spellings of one name; ``match`` is what a search counts
     unless it says otherwise; ``sources_file`` replaces naba's display names and groups of
-    sources (a source filter of ``@key`` stands for a group's sources). Every search sees
+    sources (a source filter of ``@key`` stands for a group's sources); ``group`` is how
+    searches list and count near-duplicate articles unless they say otherwise: "stories"
+    (once, under the best of them) or "articles" (each). Every search sees
     one consistent generation of the index, and the next one a newer generation as soon as
     a build publishes it.
 
@@ -69,6 +71,7 @@ class Searcher:
         alias_weight: float = DEFAULT_WEIGHT,
         match: str = "all",
         sources_file: str | Path | None = None,
+        group: str = "stories",
         **ranking_options: float,
     ) -> None:
         if index_dir is None and not shard_servers:
@@ -79,6 +82,7 @@ class Searcher:
         self.queries = QueryReader(aliases_file, variants_file, alias_weight)
         self.source_directory = load_sources(Path(sources_file) if sources_file else None)
         self.match = match
+        self.group = group
         self._snapshots: Snapshots | RemoteSnapshots = (
             RemoteSnapshots(tuple(shard_servers)) if shard_servers else Snapshots(Path(index_dir))
         )
@@ -118,6 +122,8 @@ class Searcher:
         highlight: bool = True,
         match: str | None = None,
         share: bool = False,
+        group: str | None = None,
+        story: int | None = None,
     ) -> SearchResults:
         """Rank the articles matching ``query`` and return one page of highlighted hits.
 
@@ -136,6 +142,12 @@ class Searcher:
         ``share=True`` adds ``attention``: each period's and each source's matches as a
         share of all the articles the archive has of that period or source (sources differ
         tenfold in volume, and so do the weeks of a news cycle).
+        ``group="stories"`` lists each story (an article and its near-duplicates: a wire
+        story re-published, a copy) once, under its best matching article, with how many
+        others match (``similar``) and the first of them (``others``); the total, sources
+        and series then count stories (search/grouping.py), and ``articles`` says how many
+        articles they hold. ``group="articles"`` lists and counts every article.
+        ``story`` keeps only the articles of one story (a hit's ``story``).
 
         Raises QueryError for a query with nothing to search for, an unknown source, a bad
         date, sort or interval, or out-of-range paging; IndexUnavailableError when the
@@ -143,15 +155,16 @@ class Searcher:
         """
         started = time.perf_counter()
         match = match or self.match
+        group = group or self.group
         key = (query, page, per_page, tuple(sources), date_from, date_to, sort, interval,
-               aliases, highlight, match, share)  # fmt: skip
+               aliases, highlight, match, share, group, story)  # fmt: skip
         with self._snapshots.current() as snapshot:
             cached = snapshot.results.get(key)
             if cached is not None:
                 return replace(cached, took_ms=_since(started))
             check_page(page, per_page, interval)
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
-                                    aliases, match)  # fmt: skip
+                                    aliases, match, group, story)  # fmt: skip
             results = self._page(snapshot, request, query, page, per_page, interval, highlight)
             if share:
                 archive = snapshot.engine.archive_counts(request.filters)
@@ -173,6 +186,7 @@ class Searcher:
         aliases: bool = True,
         match: str | None = None,
         share: bool = False,
+        group: str | None = None,
     ) -> Comparison:
         """Several searches (at most six) with the same filters, side by side: each one's
         counted articles per period on one common axis, and per source
@@ -182,7 +196,8 @@ class Searcher:
         def run(query: str, at: str) -> SearchResults:
             return self.search(query, per_page=1, sources=sources, date_from=date_from,
                                date_to=date_to, interval=at, aliases=aliases,
-                               highlight=False, match=match, share=share)  # fmt: skip
+                               highlight=False, match=match, share=share,
+                               group=group)  # fmt: skip
 
         results = [run(query, interval) for query in chosen]
         common = common_interval(results)
@@ -379,11 +394,14 @@ class Searcher:
         sort: str,
         aliases: bool,
         match: str,
+        group: str = "articles",
+        story: int | None = None,
     ) -> Request:
         known = snapshot.engine.known_sources
         parsed = self.queries.read(query, aliases)
         sources = self._without_groups(sources, known)
-        return make_request(parsed, known, sources, date_from, date_to, sort, match)
+        return make_request(parsed, known, sources, date_from, date_to, sort, match, group,
+                            story)  # fmt: skip
 
     def _without_groups(self, sources: Sequence[str], known: frozenset[str]) -> list[str]:
         """``sources`` with each group (``@key``) replaced by those of its sources this
@@ -425,6 +443,12 @@ class Searcher:
             make_hit(fields, score, request.parsed, highlight, complete, self.snippet_chars)
             for fields, score, complete in found.hits
         )
+        if found.stories:
+            hits = tuple(
+                replace(hit, story=story.key, similar=story.size - 1,
+                        others=tuple(ArticleInfo(**ArticleInfo.fields_of(f)) for f in story.others))
+                for hit, story in zip(hits, found.stories, strict=True)
+            )  # fmt: skip
         parsed = request.parsed
         suggestion = None
         if highlight:
@@ -450,6 +474,9 @@ class Searcher:
             ),
             series=found.series,
             suggestion=suggestion,
+            group=request.group,
+            articles=found.articles,
+            story=request.story,
         )
 
 

@@ -27,16 +27,20 @@ from indexer.xapian_adapter import (
     SLOT_OLDEST,
     SLOT_SEQ,
     SLOT_SOURCE,
+    SLOT_STORY,
+    SLOT_STORY_INFO,
     XapianShards,
     open_shards,
     source_term,
+    story_value,
 )
 from indexer.xapian_adapter.documents import id_term, stored_fields
 from indexer.xapian_adapter.shards import guarded
 from search import plan
-from search.engines import Found, remember
+from search.engines import Found, Story, remember
 from search.facets import ArchiveCounts, series_from_days
 from search.filters import Filters
+from search.grouping import OTHERS_SHOWN
 from search.planning import query_plan
 from search.requests import Request
 from search.results import SourceCount
@@ -163,6 +167,8 @@ class XapianEngine:
         relaxed = to_query(query_plan(parsed, False, ranking))
         strict = to_query(query_plan(parsed, True, ranking)) if request.match == "all" else None
         dated = _date_filter(request.filters)
+        if request.story is not None:
+            dated = _both(dated, _story_filter(request.story))
         sources = _source_filter(request.filters)
         counted_all = _filtered(strict or relaxed, dated)  # before the source filter
         counted = _filtered(counted_all, sources)
@@ -172,9 +178,10 @@ class XapianEngine:
         partial = None if strict is None else _filtered(_filtered(relaxed, dated), sources)
         if interval is None:  # an export: the counted articles only
             partial = None
+        find = self._find_stories if request.group == "stories" else self._find
         with self._lock:
             return self._guard(
-                lambda: self._find(
+                lambda: find(
                     request, ranking, counted, counted_all, partial, start, stop, interval
                 )  # fmt: skip
             )
@@ -222,6 +229,78 @@ class XapianEngine:
             sources=_source_counts(by_source),
             series=None if interval is None else _series(days, total, interval),
         )
+
+    def _find_stories(self, request, ranking, counted, counted_all, partial, start, stop,
+                      interval):  # fmt: skip
+        """One page of stories: the results collapsed on the story slot, and the counts of
+        stories from a spy on each match's story, day and source."""
+        everything = self.shards.database.get_doccount()
+        wanted = set(request.filters.sources)
+        matches = _story_matches(self._spied(ranking, counted_all, everything))
+        kept = [m for m in matches if not wanted or m[2] in wanted]
+        sizes: dict[int, int] = {}
+        for key, _, _, count in kept:
+            sizes[key] = sizes.get(key, 0) + count
+        first = max(start, 0)
+        hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
+                                         sizes, True)  # fmt: skip
+        partial_total = 0
+        if partial is not None:
+            rest = {}
+            for key, _, _, count in _story_matches(self._spied(ranking, partial, everything)):
+                if key not in sizes:
+                    rest[key] = rest.get(key, 0) + count
+            partial_total = len(rest)
+            offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
+            if more:
+                found, found_stories = self._story_hits(
+                    ranking, request, partial, 0, offset + more + len(sizes), rest, False
+                )
+                listed = [pair for pair in zip(found, found_stories, strict=True)
+                          if pair[1].key in rest][offset : offset + more]  # fmt: skip
+                hits += [hit for hit, _ in listed]
+                stories += [story for _, story in listed]
+        return Found(
+            hits=hits,
+            total=len(sizes),
+            partial=partial_total,
+            relaxed=not sizes and partial_total > 0,
+            sources=_story_source_counts(matches),
+            series=None if interval is None else _story_series(kept, interval),
+            articles=sum(sizes.values()),
+            stories=tuple(stories),
+        )
+
+    def _spied(self, ranking, query, everything):
+        spy = xapian.ValueCountMatchSpy(SLOT_STORY_INFO)
+        enquire = self._enquire(ranking, "relevance")
+        enquire.set_query(query)
+        enquire.add_matchspy(spy)
+        enquire.get_mset(0, 0, everything)
+        return spy
+
+    def _story_hits(self, ranking, request, query, first, count, sizes, counted):
+        """The best article of each story ranked ``first`` on (``count`` of them), and
+        their stories (``sizes``: matching articles per story key)."""
+        enquire = self._enquire(ranking, request.sort)
+        enquire.set_query(query)
+        enquire.set_collapse_key(SLOT_STORY)
+        hits, stories = [], []
+        for item in enquire.get_mset(first, max(count, 0), self.shards.database.get_doccount()):
+            key = int(item.document.get_value(SLOT_STORY).decode("ascii"), 16)
+            size = sizes.get(key, 1)
+            others: tuple[dict, ...] = ()
+            if size > 1:
+                same = self._enquire(ranking, request.sort)
+                same.set_query(_filtered(query, _story_filter(key)))
+                others = tuple(
+                    stored_fields(other.document)
+                    for other in same.get_mset(0, OTHERS_SHOWN + 1)
+                    if other.docid != item.docid
+                )[:OTHERS_SHOWN]
+            hits.append((stored_fields(item.document), _score(item, request), counted))
+            stories.append(Story(key, size, others))
+        return hits, stories
 
     def _docids(self, query, count: int) -> set[int]:
         """The documents ``query`` matches (``count`` of them), without reading any: a fresh
@@ -291,6 +370,58 @@ def _scaled(query, boost: float):
 
 def _filtered(query, condition):
     return query if condition is None else xapian.Query(xapian.Query.OP_FILTER, query, condition)
+
+
+def _both(first, second):
+    if first is None:
+        return second
+    return xapian.Query(xapian.Query.OP_AND, first, second)
+
+
+def _story_filter(key: int):
+    value = story_value(key)
+    return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_STORY, value, value)
+
+
+def _story_matches(spy) -> list[tuple[int, int, str, int]]:
+    """(story key, day number, source, articles) of the matches a spy on SLOT_STORY_INFO saw."""
+    found = []
+    for item in spy.values():
+        key, day, source = item.term.decode("utf-8").split(" ", 2)
+        found.append((int(key), int(day), source, item.termfreq))
+    return found
+
+
+def _story_source_counts(matches) -> tuple[SourceCount, ...]:
+    """Each source's count of the stories it carried."""
+    carried: dict[str, set[int]] = {}
+    for key, _, source, _ in matches:
+        if source:
+            carried.setdefault(source, set()).add(key)
+    pairs = sorted(((name, len(keys)) for name, keys in carried.items()),
+                   key=lambda pair: (-pair[1], pair[0]))  # fmt: skip
+    return tuple(SourceCount(name, count) for name, count in pairs)
+
+
+def _story_series(matches, interval: str):
+    """Each story counted once, on the day of its earliest dated article."""
+    earliest: dict[int, int] = {}
+    for key, day, _, _ in matches:
+        when = day or _UNDATED
+        if when < earliest.get(key, _UNDATED + 1):
+            earliest[key] = when
+    per_day: dict[date, int] = {}
+    undated = 0
+    for when in earliest.values():
+        if when == _UNDATED:
+            undated += 1
+        else:
+            day = date.fromordinal(when)
+            per_day[day] = per_day.get(day, 0) + 1
+    return series_from_days(per_day, undated, interval)
+
+
+_UNDATED = 1 << 40  # sorts after every day
 
 
 def _date_filter(filters: Filters):

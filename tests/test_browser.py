@@ -227,3 +227,32 @@ def test_comparing_two_searches_from_the_results_page(page, base_url):
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "compare-page.png"), full_page=True)
     assert page.problems == []
+
+
+def test_copies_fold_into_one_story_that_unfolds(browser, tmp_path):
+    from indexer import build_index
+    from tests.test_stories import _articles, _write
+
+    index = tmp_path / "index"
+    build_index([_write(tmp_path, "a.jsonl", _articles())], index, processes=1)
+    context = browser.new_context(locale="ar", viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    with naba_server(index) as (base, _server):
+        tab.goto(base + "/?" + urllib.parse.urlencode({"q": "خلية إرهابية"}))
+        assert tab.inner_text(".summary").startswith("2 قصة (4 مقالة)")
+        assert tab.locator(".hit").count() == 2
+        folded = tab.locator("details.similar")
+        assert folded.count() == 1 and not tab.locator("details.similar li").first.is_visible()
+        folded.locator("summary").click()
+        assert tab.locator("details.similar li").count() == 2
+        assert tab.locator("details.similar li").first.is_visible()
+        OUTPUT.mkdir(exist_ok=True)
+        tab.screenshot(path=str(OUTPUT / "story-unfolded.png"), full_page=True)
+        tab.click("details.similar a.story-link")
+        tab.wait_for_url("**story=**")
+        assert tab.inner_text(".summary").startswith("3 مقالة")
+        assert tab.locator(".story-only").count() == 1
+        tab.click(".grouping a")  # back to stories: the story filter goes with it
+        tab.wait_for_url("**group=stories**")
+        assert "story=" not in tab.url and tab.locator(".hit").count() == 2
+    context.close()

@@ -6,6 +6,8 @@ sort      relevance | newest | oldest     interval         auto | day | week | m
 aliases   0 searches only the names typed
 match     all (articles with every word, the default) | any (articles with any word)
 share     1 draws the chart and the source counts as shares of everything published
+group     stories (near-duplicates once, the default) | articles (every article)
+story     only the articles of this story (a hit's story number)
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class SearchArgs:
     aliases: bool = True
     match: str = ""  # "" is the configured default
     share: bool = False
+    group: str = ""  # "" is the configured default
+    story: int | None = None
     default_per_page: int = 10
 
     @classmethod
@@ -57,6 +61,8 @@ class SearchArgs:
             aliases=args.get("aliases", "1") != "0",
             match=args.get("match", "").strip(),
             share=args.get("share", "") in ("1", "on", "true"),
+            group=args.get("group", "").strip(),
+            story=_number(args.get("story")),
             default_per_page=default_per_page,
         )
 
@@ -99,6 +105,10 @@ class SearchArgs:
             params["match"] = args.match
         if args.share:
             params["share"] = 1
+        if args.group:
+            params["group"] = args.group
+        if args.story is not None:
+            params["story"] = args.story
         return params
 
 
@@ -106,6 +116,14 @@ def _clean(value: str) -> str:
     """A parameter as the page may echo it: bidi controls dropped (they could make a shared
     link's query display as something else; searching ignores them anyway), spaces trimmed."""
     return without_bidi_controls(value).strip()
+
+
+def _number(value: str | None) -> int | None:
+    """A whole number given as a parameter, or None (absent or not a number)."""
+    try:
+        return int(value) if value is not None and value.strip() else None
+    except ValueError:
+        return None
 
 
 def _clamped(value: str | None, default: int, low: int, high: int) -> int:

@@ -36,7 +36,7 @@ def _args() -> SearchArgs:
 def _search(args: SearchArgs):
     return searcher().search(
         args.query, page=args.page, per_page=args.per_page, interval=args.interval,
-        share=args.share, **args.filters(),
+        share=args.share, group=args.group or None, story=args.story, **args.filters(),
     )  # fmt: skip
 
 
@@ -207,7 +207,8 @@ def compare_link(endpoint: str, args: SearchArgs, queries: list[str], **changes:
 def _compare(args: SearchArgs, queries: list[str]):
     filters = args.filters()
     filters.pop("sort")
-    return searcher().compare(queries, interval=args.interval, share=args.share, **filters)
+    return searcher().compare(queries, interval=args.interval, share=args.share,
+                              group=args.group or None, **filters)  # fmt: skip
 
 
 @bp.get("/feed.atom")
@@ -218,7 +219,7 @@ def feed():
         return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
     filters = args.filters() | {"sort": "newest"}
     results = searcher().search(args.query, per_page=FEED_ENTRIES, interval=args.interval,
-                                **filters)  # fmt: skip
+                                group=args.group or None, **filters)  # fmt: skip
     params = args.url(page=1, per_page=args.default_per_page, sort="relevance")
     text = atom_feed(
         results,

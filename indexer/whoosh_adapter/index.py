@@ -35,12 +35,15 @@ def codec() -> W3Codec:
     return W3Codec(compression=1)
 
 
-def segment_builder(folder: Path, memory_mb: float, include_titles: bool) -> SegmentBuilder:
+def segment_builder(
+    folder: Path, memory_mb: float, include_titles: bool, sign: bool = True
+) -> SegmentBuilder:
     """A builder of new segments in the generation at ``folder`` (any process may run it;
-    its segments are added with WhooshIndex.add_segments)."""
+    its segments are added with WhooshIndex.add_segments); with ``sign``, it also keeps
+    each article's MinHash values (``signed``) for grouping stories."""
     return SegmentBuilder(
         FileStorage(str(folder)), INDEX_NAME, build_schema(), codec(), memory_mb,
-        include_titles=include_titles,
+        include_titles=include_titles, sign=sign,
     )  # fmt: skip
 
 
@@ -107,7 +110,7 @@ class WhooshIndex:
         reader = self.reader()
         try:
             small = [segment for segment in reader.segments if segment.segment_id in merged]
-            builder = segment_builder(self.folder, memory_mb, include_titles=True)
+            builder = segment_builder(self.folder, memory_mb, include_titles=True, sign=False)
             for segment in small:  # titles left out of the build are not stored either
                 for docnum in range(segment.offset, segment.offset + segment.size):
                     if reader.live[docnum]:

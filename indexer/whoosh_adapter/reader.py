@@ -21,6 +21,7 @@ from whoosh.util.numeric import byte_to_length
 from indexer.arrays import ColumnArrays, PostingArrays
 from indexer.errors import IndexUnavailableError, rebuild_hint
 from indexer.schema import TEXT_FIELDS
+from indexer.stories import Stories
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
@@ -152,6 +153,11 @@ class WhooshReader:
     def seqs(self) -> np.ndarray:
         parts = [segment.columns.seqs for segment in self.segments]
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def stories(self) -> np.ndarray:
+        seqs = self.seqs()
+        stories = Stories.load(self.folder)
+        return stories.key_of(seqs) if stories is not None else seqs.copy()
 
     def sources(self) -> tuple[list[str], np.ndarray]:
         names = sorted({name for segment in self.segments for name in segment.columns.source_names})

@@ -28,6 +28,7 @@ from indexer.arrays import UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import TEXT_FIELDS, article_fields
 from indexer.sources import Article, parse_date
+from indexer.stories import signature
 from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
 # Bytes the arrays hold per token and per distinct word: a segment is written when they
@@ -112,6 +113,7 @@ class SegmentBuilder:
         *,
         include_titles: bool,
         compress_from: int = COMPRESS_FROM,
+        sign: bool = True,
     ) -> None:
         self._storage = storage
         self._indexname = indexname
@@ -124,6 +126,8 @@ class SegmentBuilder:
             if not isinstance(schema[name].format, (Positions, Frequency)):
                 raise TypeError(f"the bulk writer expects {name!r} to be a text field")
         self.segments: list = []
+        # (seq, MinHash values) of each article, for grouping stories (indexer/stories.py)
+        self.signed: list | None = [] if sign else None
         self._start_segment()
 
     def _start_segment(self) -> None:
@@ -155,9 +159,13 @@ class SegmentBuilder:
         lead_words = WORD_PATTERN.findall(values.get("lead", ""))
         text = self._text
         stems = text["body"].vocabulary
+        body_ids = stems.ids(body_words)
+        if self.signed is not None:
+            terms = stems.terms
+            self.signed.append((seq, signature([terms[i] for i in body_ids if i >= 0])))
         lengths = {
             "title": text["title"].add(stems.ids(title_words)),
-            "body": text["body"].add(stems.ids(body_words)),
+            "body": text["body"].add(body_ids),
             "lead": text["lead"].add(stems.ids(lead_words)),
             "exact": text["exact"].add(text["exact"].vocabulary.ids(title_words + body_words)),
         }

@@ -13,8 +13,11 @@ from indexer.xapian_adapter.documents import (
     SLOT_OLDEST,
     SLOT_SEQ,
     SLOT_SOURCE,
+    SLOT_STORY,
+    SLOT_STORY_INFO,
     FieldWeights,
     source_term,
+    story_value,
 )
 from indexer.xapian_adapter.shards import (
     ShardError,
@@ -35,6 +38,8 @@ __all__ = [
     "SLOT_OLDEST",
     "SLOT_SEQ",
     "SLOT_SOURCE",
+    "SLOT_STORY",
+    "SLOT_STORY_INFO",
     "FieldWeights",
     "ShardError",
     "XapianShards",
@@ -43,5 +48,6 @@ __all__ = [
     "open_shards",
     "shard_paths",
     "source_term",
+    "story_value",
     "update_shards",
 ]

@@ -29,6 +29,9 @@ SLOT_DAY, SLOT_SOURCE, SLOT_SEQ = 0, 1, 2
 # newest first sorts SLOT_NEWEST descending, oldest first SLOT_OLDEST ascending; within a
 # day both keep the build order, and undated articles come last.
 SLOT_NEWEST, SLOT_OLDEST = 3, 4
+# The story (indexer/stories.py): its key, what results collapse on; and the key, day and
+# source together ("key day source"), what a match spy counts stories from.
+SLOT_STORY, SLOT_STORY_INFO = 5, 6
 _SEQ_BITS = 32  # a day's ordinal (20 bits) and a place in the builds fit a double's 53
 _UNDATED_LAST = float(1 << 52)
 POSITION_GAP = 100  # between the title's last word and the body's first
@@ -72,8 +75,10 @@ def source_term(source: str) -> str:
     return PREFIX_SOURCE + source.casefold()
 
 
-def make_document(article: Article, seq: int, include_titles: bool, weights: FieldWeights):
-    """The Xapian document of an article."""
+def make_document(article: Article, seq: int, include_titles: bool, weights: FieldWeights,
+                  body_terms: list[str] | None = None):  # fmt: skip
+    """The Xapian document of an article, a story of its own until set_story says
+    otherwise; the body's index terms are added to ``body_terms`` when given."""
     document = xapian.Document()
     title = article.title if include_titles else ""
     add_posting = document.add_posting
@@ -93,6 +98,8 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
                 add_posting(term, position, wdf)
                 if in_body and len(lead) < lead_words:
                     lead.append(term)
+                if in_body and body_terms is not None:
+                    body_terms.append(term)
             exact[form] = exact.get(form, 0) + 1
     add_term = document.add_term
     for term in lead:
@@ -115,10 +122,28 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     else:
         document.add_value(SLOT_OLDEST, xapian.sortable_serialise(_UNDATED_LAST + place))
     document.add_value(SLOT_SEQ, xapian.sortable_serialise(seq))
+    set_story(document, seq, day.toordinal() if day else 0, article.source)
     stored = {name: getattr(article, name) for name in STORED}
     stored["title"] = title  # as the Whoosh index keeps it: empty when titles are not indexed
     document.set_data(json.dumps(stored | {"seq": seq}, ensure_ascii=False))
     return document
+
+
+def set_story(document, key: int, day: int, source: str) -> None:
+    """Put a document in the story ``key`` (``day``: its day number, 0 for none)."""
+    document.add_value(SLOT_STORY, story_value(key))
+    document.add_value(SLOT_STORY_INFO, f"{key} {day} {source}")
+
+
+def story_value(key: int) -> str:
+    """A story key as the collapse slot holds it."""
+    return f"{key:x}"
+
+
+def story_info(document) -> tuple[int, int, str]:
+    """(story key, day number, source) of a document."""
+    key, day, source = document.get_value(SLOT_STORY_INFO).decode("utf-8").split(" ", 2)
+    return int(key), int(day), source
 
 
 def stored_fields(document) -> dict:

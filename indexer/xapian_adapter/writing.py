@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import xapian
 
 from indexer.analysis import analysis_fingerprint
@@ -26,13 +27,16 @@ from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import articles_to_write
 from indexer.store import read_meta
+from indexer.stories import Stories, signature
 from indexer.writing import counted
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
     FieldWeights,
     id_term,
     make_document,
+    set_story,
     shard_of,
+    story_info,
 )
 from indexer.xapian_adapter.shards import META_KEY, shard_paths, write_stubs
 
@@ -73,12 +77,17 @@ class _PartBuilder:
         os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(self.run_size + 1)  # one flush per run
         self.runs: dict[int, list[Path]] = {shard: [] for shard in owned}
         self.open: dict[int, tuple[object, int]] = {}
+        self.signed: list = []  # (seq, MinHash values) of each article, for its story
 
     def add(self, article, seq: int) -> None:
         shard = shard_of(article.id, self.shards)
         database, count = self.open.get(shard) or (self._new_run(shard), 0)
         # Added, not replaced: copies of an id are dropped once the shards are whole.
-        database.add_document(make_document(article, seq, self.include_titles, self.weights))
+        terms: list[str] = []
+        database.add_document(
+            make_document(article, seq, self.include_titles, self.weights, terms)
+        )
+        self.signed.append((seq, signature(terms)))
         if count + 1 >= self.run_size:
             database.commit()
             database.close()
@@ -138,6 +147,7 @@ def build_shards(
     returns the next sequence number. The last copy of an id within the sources wins."""
     seen: Counter[str] = Counter()
     names: list[set[str]] = [set() for _ in range(shards)]
+    ids: list[str] = []  # each seq's article id
     seq = 0
     routed = owned_shards(0, processes, shards) != list(range(shards))
 
@@ -156,8 +166,10 @@ def build_shards(
             if item.source:
                 names[shard_of(item.id, shards)].add(item.source)
             workers.add(item, seq)
+            ids.append(item.id)
             seq += 1
         parts = workers.finish()
+        signed = workers.signed
     for number, path in enumerate(shard_paths(generation, shards)):
         own = [part for shard, part in parts if shard == number]
         if len(own) == 1:  # already compacted by its worker
@@ -168,9 +180,36 @@ def build_shards(
     duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
     report.duplicates = _drop_older_copies(generation, shards, duplicated)
     report.indexed -= report.duplicates
-    for number, path in enumerate(shard_paths(generation, shards)):
-        _write_meta(path, names[number], weights, shards)
+    last = {doc_id: number for number, doc_id in enumerate(ids)}  # the copy kept
+    stories = Stories.empty().extend(signed).keep(last.values())
+    databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+                 for path in shard_paths(generation, shards)]  # fmt: skip
+    try:
+        _put_in_stories(databases, stories, stories.seqs, ids.__getitem__)
+        for number, database in enumerate(databases):
+            database.set_metadata(META_KEY, _meta_value(names[number], weights, shards))
+            database.commit()
+    finally:
+        for database in databases:
+            database.close()
+    stories.save(generation)
     return seq
+
+
+def _put_in_stories(databases, stories: Stories, seqs, id_of) -> None:
+    """Write the story of each article of ``seqs`` (``id_of(seq)`` its id) that joined
+    another article's story into its document (each began as a story of its own)."""
+    keys = stories.key_of(seqs)
+    for seq, key in zip(seqs.tolist(), keys.tolist(), strict=True):
+        if key == seq:
+            continue
+        doc_id = id_of(seq)
+        database = databases[shard_of(doc_id, len(databases))]
+        for item in database.postlist(id_term(doc_id)):
+            document = database.get_document(item.docid)
+            _, day, source = story_info(document)
+            set_story(document, key, day, source)
+            database.replace_document(item.docid, document)
 
 
 def update_shards(
@@ -191,30 +230,49 @@ def update_shards(
     names: list[set[str]] = [set() for _ in range(shards)]
     seen: Counter[str] = Counter()
     seq = first_seq
+    gone: list[int] = []  # seqs of the articles replaced
+    signed: dict[str, tuple[int, object]] = {}  # the last copy of each id written
     try:
         for item in counted(articles_to_write(sources, report.problems, seen), report,
                             on_progress):  # fmt: skip
             shard = shard_of(item.id, shards)
             term = id_term(item.id)
+            gone += _seqs_of(databases[shard], term)
             if seen[item.id] > 1:  # a later copy within the sources replaces the earlier
                 report.duplicates += 1
                 report.indexed -= 1
             elif databases[shard].term_exists(term):
                 report.replaced += 1
+            terms: list[str] = []
             databases[shard].replace_document(
-                term, make_document(item, seq, include_titles, weights)
+                term, make_document(item, seq, include_titles, weights, terms)
             )
+            signed[item.id] = (seq, signature(terms))
             if item.source:
                 names[shard].add(item.source)
             seq += 1
         if report.indexed:
+            stories = (Stories.load(generation) or Stories.empty()).without(gone)
+            stories = stories.extend(signed.values())
+            new = {number: doc_id for doc_id, (number, _) in signed.items()}
+            _put_in_stories(databases, stories, np.array(sorted(new), dtype=np.int64),
+                            new.__getitem__)  # fmt: skip
             for database, shard_names in zip(databases, names, strict=True):
                 _merge_meta(database, shard_names, weights, shards)
                 database.commit_transaction()
+            stories.save(generation)
     finally:
         for database in databases:
             database.close()
     return seq
+
+
+def _seqs_of(database, term: str) -> list[int]:
+    """The seqs of the documents with this id term."""
+    return [
+        int(xapian.sortable_unserialise(database.get_document(item.docid).get_value(SLOT_SEQ)))
+        for item in database.postlist(term)
+    ]
 
 
 def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], list[str]]:
@@ -223,11 +281,13 @@ def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], lis
     shards = int(read_meta(generation)["shards"])
     databases = [_transaction(path) for path in shard_paths(generation, shards)]
     deleted, missing = [], []
+    gone: list[int] = []
     try:
         for doc_id in ids:
             database = databases[shard_of(doc_id, shards)]
             term = id_term(doc_id)
             if database.term_exists(term):
+                gone += _seqs_of(database, term)
                 database.delete_document(term)
                 deleted.append(doc_id)
             else:
@@ -237,6 +297,9 @@ def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], lis
     finally:
         for database in databases:
             database.close()
+    stories = Stories.load(generation)
+    if stories is not None and gone:
+        stories.without(gone).save(generation)
     return deleted, missing
 
 
@@ -324,13 +387,6 @@ def _meta_value(names: set[str], weights: FieldWeights, shards: int) -> str:
         },
         ensure_ascii=False,
     )
-
-
-def _write_meta(path: Path, names: set[str], weights: FieldWeights, shards: int) -> None:
-    database = xapian.WritableDatabase(str(path), xapian.DB_OPEN)
-    database.set_metadata(META_KEY, _meta_value(names, weights, shards))
-    database.commit()
-    database.close()
 
 
 def _merge_meta(database, names: set[str], weights: FieldWeights, shards: int) -> None:

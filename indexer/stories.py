@@ -1,0 +1,180 @@
+"""Stories: near-duplicate articles (a wire story re-published, a copy under a second id)
+grouped at index time, so that searches can show and count a story once.
+
+Each article's body, as naba's index terms, is cut into overlapping shingles of
+``SHINGLE_WORDS`` terms; a MinHash of those (datasketch) estimates how much two articles
+share, and MinHash LSH finds the articles that may share at least ``THRESHOLD`` of their
+shingles without comparing every pair. Articles join stories in the order the builds
+wrote them (their seq): an article joins the story of the earlier article it shares the
+most with, at or above the threshold, or begins a story of its own. A story's key is the
+seq of the article that began it, so the keys of the articles already indexed never
+change: an update only adds articles to stories, and a deletion only removes them.
+
+A generation keeps, in ``stories.npz``, every live article's seq, story key and MinHash
+values; an update rebuilds the LSH from them to place the new articles.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+STORIES_FILE = "stories.npz"
+SHINGLE_WORDS = 5  # terms in a shingle: a sentence fragment, not a topic word
+# An article with fewer index terms stands alone: its few shingles cannot tell a copy from
+# two briefs that share one sentence.
+MIN_TERMS = 20
+PERMUTATIONS = 128
+THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stories.py)
+SEED = 1
+SCHEME = "affine32"  # datasketch's permutation scheme: every signature must share it
+_PERMUTATION_PARAMETERS = None  # computed once per process
+
+
+def signature(terms: Sequence[str]) -> np.ndarray | None:
+    """The MinHash values (uint32) of an article's body terms, or None when it has too
+    few terms (MIN_TERMS) to be told apart from another: it is a story of its own."""
+    if len(terms) < MIN_TERMS:
+        return None
+    from datasketch import MinHash  # imported when first needed: it loads scipy (~0.8 s)
+
+    minhash = MinHash(
+        num_perm=PERMUTATIONS, seed=SEED, hashfunc=int, permutations=_permutations(),
+        scheme=SCHEME,
+    )  # fmt: skip
+    minhash.update_batch(shingle_hashes(terms).tolist())
+    return minhash.hashvalues.astype(np.uint32)
+
+
+def shingle_hashes(terms: Sequence[str]) -> np.ndarray:
+    """A 32-bit hash of each run of SHINGLE_WORDS terms: the terms' CRC-32s folded in
+    order (vectorized: cheaper than hashing the joined shingles)."""
+    words = np.array(list(map(zlib.crc32, map(str.encode, terms))), dtype=np.uint64)
+    count = len(terms) - SHINGLE_WORDS + 1
+    folded = np.zeros(count, dtype=np.uint64)
+    for offset in range(SHINGLE_WORDS):
+        folded = (folded * _FOLD + words[offset : offset + count]) & _MASK32
+    return folded
+
+
+_FOLD = np.uint64(0x01000193)  # FNV's 32-bit prime
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def _permutations():
+    global _PERMUTATION_PARAMETERS
+    if _PERMUTATION_PARAMETERS is None:
+        from datasketch import MinHash
+
+        _PERMUTATION_PARAMETERS = MinHash(
+            num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME
+        ).permutations
+    return _PERMUTATION_PARAMETERS
+
+
+Signed = tuple[int, np.ndarray | None]  # (seq, signature) of one article
+
+
+@dataclass
+class Stories:
+    """The story of every live article of a generation: ``seqs`` ascending, the story
+    ``keys`` beside them, and the MinHash values of each (a zero row: none)."""
+
+    seqs: np.ndarray  # int64
+    keys: np.ndarray  # int64: the seq of the article that began the story
+    signatures: np.ndarray  # uint32, one row of PERMUTATIONS per article
+
+    @classmethod
+    def empty(cls) -> Stories:
+        return cls(
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros((0, PERMUTATIONS), dtype=np.uint32),
+        )
+
+    @classmethod
+    def load(cls, generation: Path) -> Stories | None:
+        """The stories kept in a generation, or None when it has none (an older naba)."""
+        path = Path(generation) / STORIES_FILE
+        if not path.exists():
+            return None
+        with np.load(path) as saved:
+            return cls(saved["seqs"], saved["keys"], saved["signatures"])
+
+    def save(self, generation: Path) -> None:
+        """Write the stories into ``generation`` (replacing its file in one rename)."""
+        path = Path(generation) / STORIES_FILE
+        partial = path.with_name(f".{path.name}.partial.npz")
+        np.savez(partial, seqs=self.seqs, keys=self.keys, signatures=self.signatures)
+        partial.replace(path)
+
+    def __len__(self) -> int:
+        return len(self.seqs)
+
+    def key_of(self, seqs: np.ndarray) -> np.ndarray:
+        """The story key of each of these seqs (its own seq for one the stories lack)."""
+        seqs = np.asarray(seqs, dtype=np.int64)
+        if not len(self.seqs):
+            return seqs.copy()
+        place = np.searchsorted(self.seqs, seqs).clip(0, len(self.seqs) - 1)
+        return np.where(self.seqs[place] == seqs, self.keys[place], seqs)
+
+    def keep(self, seqs: Iterable[int]) -> Stories:
+        """The stories of these seqs only (what is left after deletions)."""
+        wanted = np.isin(self.seqs, np.fromiter(seqs, dtype=np.int64))
+        return Stories(self.seqs[wanted], self.keys[wanted], self.signatures[wanted])
+
+    def without(self, seqs: Iterable[int]) -> Stories:
+        """The stories less these seqs (articles deleted or replaced)."""
+        dropped = np.isin(self.seqs, np.fromiter(seqs, dtype=np.int64))
+        return Stories(self.seqs[~dropped], self.keys[~dropped], self.signatures[~dropped])
+
+    def extend(self, signed: Iterable[Signed]) -> Stories:
+        """These stories with more articles placed in them, in seq order (each seq greater
+        than every seq already here)."""
+        added = sorted(signed, key=lambda pair: pair[0])
+        if not added:
+            return self
+        from datasketch import MinHashLSH
+
+        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=PERMUTATIONS)
+        rows = {int(seq): row for row, seq in enumerate(self.seqs)}
+        for row, seq in enumerate(self.seqs):
+            if self.signatures[row].any():
+                lsh.insert(int(seq), _lean(self.signatures[row]))
+        signatures = [self.signatures] + [
+            (values if values is not None else np.zeros(PERMUTATIONS, np.uint32))[None, :]
+            for _, values in added
+        ]
+        everything = np.concatenate(signatures)
+        keys = list(self.keys)
+        for offset, (seq, values) in enumerate(added):
+            row = len(self.seqs) + offset
+            key = seq
+            if values is not None:
+                lean = _lean(values)
+                candidates = sorted(lsh.query(lean))  # the earliest wins a tie
+                if candidates:
+                    found = np.array([rows[other] for other in candidates])
+                    shares = (everything[found] == values).mean(axis=1)
+                    best = int(np.argmax(shares))
+                    if shares[best] >= THRESHOLD:
+                        key = keys[found[best]]
+                lsh.insert(seq, lean)
+            rows[seq] = row
+            keys.append(key)
+        return Stories(
+            np.concatenate([self.seqs, np.array([seq for seq, _ in added], dtype=np.int64)]),
+            np.array(keys, dtype=np.int64),
+            everything,
+        )
+
+
+def _lean(values: np.ndarray):
+    from datasketch import LeanMinHash
+
+    return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)

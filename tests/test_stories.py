@@ -1,0 +1,167 @@
+"""Stories, not copies: a wire story re-published by several outlets is grouped at index
+time, shown once under its best article with "+N similar", and counted once (or, switched,
+every article), on both backends; the grouping follows updates and deletions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from indexer import build_index, delete_documents, update_index
+from naba.cli import cli
+from naba.config import Config
+from search import QueryError, Searcher
+from tests.conftest import BACKENDS, require_xapian
+from web import create_app
+
+# One wire dispatch, as an agency sent it.
+WIRE = (
+    "أعلنت وزارة الداخلية اليوم القبض على خلية إرهابية في المنطقة الشرقية كانت تخطط لتفجير "
+    "مساجد ومواقع أمنية، وقال المتحدث الأمني إن الخلية تضم تسعة أشخاص بينهم أجانب، وإن رجال "
+    "الأمن ضبطوا بحوزتهم أسلحة ومتفجرات وأحزمة ناسفة معدة للاستخدام، وأضاف أن التحقيقات ما "
+    "زالت جارية لكشف من يقف وراء الخلية ومصادر تمويلها وصلاتها بتنظيمات في الخارج"
+)
+# Another story on the same subject, in other words.
+RAID = (
+    "نفذت قوات الأمن مداهمة لمنزل في القطيف بحثا عن خلية إرهابية بعد رصد تحركات مشبوهة، "
+    "وأسفرت العملية عن مقتل مطلوبين اثنين واعتقال ثالث، وذكر شهود عيان أن إطلاق النار استمر "
+    "ساعة كاملة قبل أن تطوق الشرطة الحي وتمنع الدخول إليه، فيما نقل المصابون إلى مستشفى قريب "
+    "لتلقي العلاج من جروح طفيفة تعرضوا لها أثناء الاشتباك"
+)
+OTHER = [
+    "ارتفعت أسعار النفط اليوم في الأسواق العالمية بعد قرار أوبك خفض الإنتاج للشهر الثالث على "
+    "التوالي، وقال محللون إن الطلب في آسيا يدعم الأسعار رغم المخاوف من تباطؤ الاقتصاد العالمي",
+    "فاز المنتخب الوطني اليوم في مباراة ودية استعدادا لكأس العالم بهدفين نظيفين، وأشاد المدرب "
+    "بأداء اللاعبين الشباب وقال إن الفريق يحتاج إلى مزيد من المباريات قبل البطولة",
+]
+
+
+def _articles() -> list[dict]:
+    return [
+        {"id": "wire-was", "source": "was", "date": "2015-08-02",
+         "title": "القبض على خلية إرهابية في الشرقية", "body": WIRE},
+        {"id": "wire-okaz", "source": "okaz", "date": "2015-08-02",
+         "title": "الداخلية: خلية الشرقية خططت لتفجير مساجد",
+         "body": f"الرياض - واس: {WIRE}، وأكد أن الأجهزة الأمنية ستواصل جهودها"},
+        {"id": "wire-riyadh", "source": "alriyadh", "date": "2015-08-03",
+         "title": "ضبط خلية إرهابية", "body": WIRE.rsplit("،", 1)[0]},
+        {"id": "raid", "source": "alyaum", "date": "2015-08-02",
+         "title": "مداهمة في القطيف", "body": RAID},
+        *({"id": f"other-{n}", "source": "okaz", "date": "2015-08-04", "title": "خبر",
+           "body": OTHER[n % 2] + f" رقم {n}"} for n in range(6)),
+    ]  # fmt: skip
+
+
+def _write(folder, name: str, articles: list[dict]):
+    path = folder / name
+    path.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), "utf-8")
+    return path
+
+
+def _build(folder, backend: str):
+    if backend == "xapian":
+        require_xapian()
+    index = folder / "index"
+    build_index([_write(folder, "a.jsonl", _articles())], index, backend=backend, processes=1)
+    return index
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def index(request, tmp_path_factory):
+    return _build(tmp_path_factory.mktemp(f"stories-{request.param}"), request.param)
+
+
+def test_copies_of_a_wire_story_are_one_story_under_its_best_article(index):
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية", interval="day")
+    assert (found.group, found.total, found.articles) == ("stories", 2, 4)
+    wire = next(hit for hit in found.hits if hit.id.startswith("wire-"))
+    assert wire.similar == 2 and len(found.hits) == 2
+    copies = {wire.id} | {other.id for other in wire.others}
+    assert copies == {"wire-was", "wire-okaz", "wire-riyadh"}
+    raid = next(hit for hit in found.hits if hit.id == "raid")
+    assert raid.similar == 0 and raid.others == () and raid.story != wire.story
+    # Each source counts the stories it carried; the chart counts a story once, on the day
+    # of its earliest article (the copy of 08-03 adds nothing).
+    assert {item.source: item.count for item in found.sources} == {
+        "was": 1, "okaz": 1, "alriyadh": 1, "alyaum": 1,
+    }  # fmt: skip
+    assert [(bucket.start, bucket.count) for bucket in found.series.buckets] == [("2015-08-02", 2)]
+
+
+def test_counting_articles_lists_and_counts_every_copy(index):
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية", group="articles", interval="day")
+        assert Searcher(index, group="articles").search("خلية إرهابية").total == 4
+    assert (found.group, found.total, found.articles) == ("articles", 4, None)
+    assert {hit.similar for hit in found.hits} == {0}
+    assert [(bucket.start, bucket.count) for bucket in found.series.buckets] == [
+        ("2015-08-02", 3), ("2015-08-03", 1),
+    ]  # fmt: skip
+
+
+def test_a_story_can_be_listed_alone_and_a_source_filter_keeps_its_own_copy(index):
+    with Searcher(index) as searcher:
+        wire = searcher.search("خلية إرهابية").hits[0]
+        alone = searcher.search("خلية إرهابية", group="articles", story=wire.story)
+        okaz = searcher.search("خلية إرهابية", sources=["okaz"])
+        with pytest.raises(QueryError):
+            searcher.search("خلية إرهابية", group="clusters")
+    assert {hit.id for hit in alone.hits} == {"wire-was", "wire-okaz", "wire-riyadh"}
+    assert alone.total == 3 and alone.story == wire.story
+    # Within one source, the story is that source's copy, with no other copy to fold.
+    assert [(hit.id, hit.similar) for hit in okaz.hits] == [("wire-okaz", 0)]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_update_adds_a_copy_to_its_story_and_a_deletion_keeps_the_rest_together(
+    tmp_path, backend
+):
+    index = _build(tmp_path, backend)
+    with Searcher(index) as searcher:
+        before = searcher.search("خلية إرهابية").hits[0].story
+    sabq = {"id": "wire-sabq", "source": "sabq", "date": "2015-08-04",
+            "title": "خلية الشرقية", "body": f"سبق - الرياض: {WIRE}"}  # fmt: skip
+    update_index([_write(tmp_path, "b.jsonl", [sabq])], index)
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية")
+        wire = next(hit for hit in found.hits if hit.story == before)
+    assert (found.total, found.articles, wire.similar) == (2, 5, 3)
+    delete_documents(["wire-was"], index)  # the article that began the story
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية")
+    assert (found.total, found.articles) == (2, 4)
+    wire = next(hit for hit in found.hits if hit.id != "raid")
+    assert wire.story == before and wire.similar == 2
+    assert {other.id for other in wire.others} | {wire.id} == {
+        "wire-okaz", "wire-riyadh", "wire-sabq",
+    }  # fmt: skip
+
+
+def test_the_page_folds_the_copies_and_says_what_it_counts(index):
+    client = create_app(Config(index=index)).test_client()
+    page = client.get("/", query_string={"q": "خلية إرهابية"}).get_data(as_text=True)
+    assert "2 قصة (<span class=\"articles\">4 مقالة</span>)" in page
+    assert "+2 مقالات مشابهة من القصة نفسها" in page
+    assert "النسخ المتشابهة من الخبر الواحد" in page and "group=articles" in page
+    every = client.get("/", query_string={"q": "خلية إرهابية", "group": "articles"})
+    assert "4 مقالة تحوي كل الكلمات" in every.get_data(as_text=True)
+    data = client.get("/api/search", query_string={"q": "خلية إرهابية"}).get_json()
+    assert (data["group"], data["total"], data["articles"]) == ("stories", 2, 4)
+    wire = next(hit for hit in data["hits"] if hit["similar"])
+    assert wire["similar"] == 2 and len(wire["others"]) == 2 and wire["others"][0]["title"]
+    story = client.get("/api/search", query_string={
+        "q": "خلية إرهابية", "group": "articles", "story": wire["story"]}).get_json()  # fmt: skip
+    assert story["total"] == 3
+    bad = client.get("/api/search", query_string={"q": "خلية", "group": "clusters"})
+    assert bad.status_code == 400
+
+
+def test_the_command_line_says_stories_and_folds_the_copies(index, runner):
+    result = runner.invoke(cli, ["search", "خلية إرهابية", "--index", str(index)])
+    assert result.exit_code == 0, result.output
+    assert "2 stories in 4 articles with every word" in result.output
+    assert "+ 2 similar articles" in result.output
+    every = runner.invoke(cli, ["search", "خلية إرهابية", "--articles", "--index", str(index)])
+    assert "4 articles with every word" in every.output
