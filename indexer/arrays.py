@@ -116,27 +116,35 @@ class PostingArrays:
 UNDATED = 0  # the day number of an article with no date
 
 
+LABELS = ("source", "category", "author")  # an article's labels, each a facet and a filter
+
+
 def column_paths(folder: Path, segment_name: str) -> dict[str, Path]:
-    """The files of a segment's columns: each document's day and source."""
+    """The files of a segment's columns: each document's day, place in the builds, and
+    each label (its code, and the names the codes stand for)."""
     base = Path(folder) / segment_name
-    return {
-        "days": Path(f"{base}.days.npy"),
-        "seqs": Path(f"{base}.seqs.npy"),
-        "source_codes": Path(f"{base}.source_codes.npy"),
-        "source_names": Path(f"{base}.source_names.json"),
-    }
+    paths = {"days": Path(f"{base}.days.npy"), "seqs": Path(f"{base}.seqs.npy")}
+    for label in LABELS:
+        paths[f"{label}_codes"] = Path(f"{base}.{label}_codes.npy")
+        paths[f"{label}_names"] = Path(f"{base}.{label}_names.json")
+    return paths
 
 
-def write_columns(folder: Path, segment_name: str, days, sources: list[str], seqs) -> None:
-    """Save each document's day number (date.toordinal(), UNDATED for none), source (as
-    codes: 0 for none, i + 1 for the i-th of the sorted names) and place in the builds."""
+def write_columns(
+    folder: Path, segment_name: str, days, labels: dict[str, list[str]], seqs
+) -> None:
+    """Save each document's day number (date.toordinal(), UNDATED for none), place in the
+    builds, and each label (source, category, author) as codes: 0 for none, i + 1 for the
+    i-th of the sorted names."""
     paths = column_paths(folder, segment_name)
-    names = sorted(set(sources) - {""})
-    codes = {name: code for code, name in enumerate(names, start=1)} | {"": 0}
     np.save(paths["days"], np.asarray(days, dtype=np.int32))
     np.save(paths["seqs"], np.asarray(seqs, dtype=np.int64))
-    np.save(paths["source_codes"], np.fromiter(map(codes.__getitem__, sources), dtype=np.int32))
-    paths["source_names"].write_text(json.dumps(names, ensure_ascii=False), "utf-8")
+    for label in LABELS:
+        values = labels[label]
+        names = sorted(set(values) - {""})
+        codes = {name: code for code, name in enumerate(names, start=1)} | {"": 0}
+        np.save(paths[f"{label}_codes"], np.fromiter(map(codes.__getitem__, values), np.int32))
+        paths[f"{label}_names"].write_text(json.dumps(names, ensure_ascii=False), "utf-8")
 
 
 @dataclass(frozen=True)
@@ -145,8 +153,15 @@ class ColumnArrays:
 
     days: np.ndarray  # int32 per document
     seqs: np.ndarray  # int64 per document: its place in the builds
-    source_codes: np.ndarray  # int32 per document, 0: no source
-    source_names: list[str]  # code i + 1 is source_names[i]
+    labels: dict[str, tuple[np.ndarray, list[str]]]  # label → (int32 codes, names)
+
+    @property
+    def source_codes(self) -> np.ndarray:  # int32 per document, 0: no source
+        return self.labels["source"][0]
+
+    @property
+    def source_names(self) -> list[str]:  # code i + 1 is source_names[i]
+        return self.labels["source"][1]
 
     @classmethod
     def open(cls, folder: Path, segment_name: str) -> ColumnArrays | None:
@@ -154,9 +169,11 @@ class ColumnArrays:
         paths = column_paths(folder, segment_name)
         if not all(path.exists() for path in paths.values()):
             return None
-        return cls(
-            np.load(paths["days"]),
-            np.load(paths["seqs"]),
-            np.load(paths["source_codes"]),
-            json.loads(paths["source_names"].read_text("utf-8")),
-        )
+        labels = {
+            label: (
+                np.load(paths[f"{label}_codes"]),
+                json.loads(paths[f"{label}_names"].read_text("utf-8")),
+            )
+            for label in LABELS
+        }
+        return cls(np.load(paths["days"]), np.load(paths["seqs"]), labels)

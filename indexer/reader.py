@@ -63,5 +63,8 @@ class IndexReader(Protocol):
         """The sources named in the generation, sorted, and each document's source as a
         code: 0 for none, i + 1 for names[i]."""
 
+    def labels(self, label: str) -> tuple[list[str], np.ndarray]:
+        """As ``sources``, for any label of indexer.arrays.LABELS (source, category, author)."""
+
     def close(self) -> None:
         """Release the files."""

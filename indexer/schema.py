@@ -8,7 +8,7 @@ from indexer.sources import Article
 # Words of the body indexed again as its lead: news puts what matters first.
 LEAD_WORDS = 50
 # Bump when the schema or the analysis changes in a way that needs a rebuild.
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # The text fields indexed with word positions (phrases and alias names are found in them).
 POSITIONAL_FIELDS = frozenset({"title", "body"})
 # The searchable text fields, each with posting arrays in every segment.

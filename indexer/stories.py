@@ -30,6 +30,9 @@ SHINGLE_WORDS = 5  # terms in a shingle: a sentence fragment, not a topic word
 MIN_TERMS = 20
 PERMUTATIONS = 128
 THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stories.py)
+# LSH bands and rows: what datasketch's MinHashLSH chooses for THRESHOLD at PERMUTATIONS
+# (MinHashLSH(threshold=0.4, num_perm=128) gives b=32, r=4), given to skip its search.
+LSH_PARAMS = (32, 4)
 SEED = 1
 SCHEME = "affine32"  # datasketch's permutation scheme: every signature must share it
 _PERMUTATION_PARAMETERS = None  # computed once per process
@@ -63,6 +66,12 @@ def shingle_hashes(terms: Sequence[str]) -> np.ndarray:
 
 _FOLD = np.uint64(0x01000193)  # FNV's 32-bit prime
 _MASK32 = np.uint64(0xFFFFFFFF)
+
+
+def prepare() -> None:
+    """Load datasketch now: a build calls this before it starts its workers, which then
+    share it instead of each loading it (it brings in scipy, about 0.8 s)."""
+    _permutations()
 
 
 def _permutations():
@@ -141,7 +150,7 @@ class Stories:
             return self
         from datasketch import MinHashLSH
 
-        lsh = MinHashLSH(threshold=THRESHOLD, num_perm=PERMUTATIONS)
+        lsh = MinHashLSH(num_perm=PERMUTATIONS, params=LSH_PARAMS)
         rows = {int(seq): row for row, seq in enumerate(self.seqs)}
         for row, seq in enumerate(self.seqs):
             if self.signatures[row].any():

@@ -10,6 +10,7 @@ from pathlib import Path
 from indexer.parallel import segment_workers
 from indexer.sources import Article, Problem, articles_to_write
 from indexer.stories import Stories
+from indexer.stories import prepare as prepare_stories
 from indexer.whoosh_adapter import WhooshIndex
 
 ProgressCallback = Callable[[int], None]
@@ -81,6 +82,7 @@ def write_articles(
     seen: Counter[str] = Counter()
     replaced: list[int] = []  # docnums of the articles replaced
     seq = first_seq
+    prepare_stories()
     existing = index.reader() if replace else None
     try:
         with segment_workers(index.folder, processes, WRITER_MEMORY_MB, include_titles) as workers:

@@ -226,6 +226,9 @@ def _searcher(config: Config) -> Searcher:
 @click.option("--page", type=click.IntRange(min=1), default=1, help="Page of results.")
 @click.option("--per-page", type=click.IntRange(1, 100), help="Results per page.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only this category, e.g. sport (repeatable).")  # fmt: skip
+@click.option("--author", "authors", multiple=True, help="Only this author (repeatable).")
 @click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
 @click.option(
@@ -267,6 +270,8 @@ def search_command(
     page: int,
     per_page: int | None,
     sources: tuple[str, ...],
+    categories: tuple[str, ...],
+    authors: tuple[str, ...],
     date_from: str,
     date_to: str,
     sort: str,
@@ -300,6 +305,8 @@ def search_command(
                 page=page,
                 per_page=config.per_page,
                 sources=sources,
+                categories=categories,
+                authors=authors,
                 date_from=date_from,
                 date_to=date_to,
                 sort=sort,
@@ -318,6 +325,9 @@ def search_command(
 @click.argument("query")
 @index_option
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--category", "categories", multiple=True,
+              help="Only this category, e.g. sport (repeatable).")  # fmt: skip
+@click.option("--author", "authors", multiple=True, help="Only this author (repeatable).")
 @click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
@@ -331,7 +341,8 @@ def search_command(
               help="Write to this file (default: standard output).")  # fmt: skip
 @click.pass_context
 def export_command(ctx: click.Context, query: str, index_dir: Path | None,
-                   sources: tuple[str, ...], date_from: str, date_to: str, sort: str,
+                   sources: tuple[str, ...], categories: tuple[str, ...],
+                   authors: tuple[str, ...], date_from: str, date_to: str, sort: str,
                    any_word: bool, kind: str, body: bool, limit: int | None,
                    output: Path | None) -> None:  # fmt: skip
     """Write every counted article of a search (no cap) as CSV, JSON Lines or JSON, with
@@ -346,7 +357,8 @@ def export_command(ctx: click.Context, query: str, index_dir: Path | None,
     config = _config(ctx, index=index_dir)
     with _searcher(config) as searcher:
         try:
-            stream = searcher.export_all(query, sources=sources, date_from=date_from,
+            stream = searcher.export_all(query, sources=sources, categories=categories,
+                                         authors=authors, date_from=date_from,
                                          date_to=date_to, sort=sort, limit=limit, body=body,
                                          match="any" if any_word else None)  # fmt: skip
         except SearchError as error:

@@ -23,6 +23,7 @@ class Columns:
         self.known_sources = frozenset(self.source_names)
         self.seqs = reader.seqs()
         self.stories = reader.stories()  # each document's story key (indexer/stories.py)
+        self.labels = {label: reader.labels(label) for label in ("category", "author")}
 
     def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:
         """The documents dated from ``start`` to ``end`` (YYYY-MM-DD, inclusive; "" is open)."""
@@ -38,6 +39,22 @@ class Columns:
         """The documents from any of the named sources."""
         wanted = [self.source_names.index(name) + 1 for name in names]
         return docs[np.isin(self.source_codes[docs], wanted)]
+
+    def of_labels(self, docs: np.ndarray, label: str, values: tuple[str, ...]) -> np.ndarray:
+        """A mask over ``docs``: those with any of these values of a label (category, author)."""
+        names, codes = self.labels[label]
+        wanted = [names.index(value) + 1 for value in values if value in names]
+        return np.isin(codes[docs], wanted)
+
+    def label_counts(self, docs: np.ndarray, label: str, top: int) -> list[tuple[str, int]]:
+        """The ``top`` (value, documents) pairs of a label, most first; none left out."""
+        names, codes = self.labels[label]
+        counts = np.bincount(codes[docs], minlength=len(names) + 1)
+        counts[0] = 0
+        found = np.flatnonzero(counts)
+        pairs = sorted(((names[code - 1], int(counts[code])) for code in found),
+                       key=lambda pair: (-pair[1], pair[0]))  # fmt: skip
+        return pairs[:top]
 
     def source_counts(self, docs: np.ndarray) -> list[tuple[str, int]]:
         """(source, documents) pairs, most first; documents with no source are left out."""

@@ -9,6 +9,7 @@ request and naba's query plan, and give the same shapes back.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -43,6 +44,7 @@ class Found:
     # story (its key, matching articles, and the stored fields of the next few of them).
     articles: int | None = None
     stories: tuple[Story, ...] = ()
+    facets: dict = dataclasses.field(default_factory=dict)  # "category"/"author" → LabelCounts
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ class ArrayEngine:
             relaxed=selection.relaxed,
             sources=selection.sources,
             series=None if interval is None else columns.series(selection.docs, interval),
+            facets=selection.facets,
         )
 
     def _stories(self, columns, selection, sort, start, stop, interval) -> Found:
@@ -148,6 +151,7 @@ class ArrayEngine:
             stories=tuple(
                 Story(hit.key, hit.size, tuple(fields(doc) for doc in hit.others)) for hit in page
             ),
+            facets=selection.facets,
         )
 
     def fields_of(self, doc_id: str) -> dict | None:

@@ -41,6 +41,8 @@ class ExportHeader:
     rows: int  # the articles in this export: total, or limit when it is smaller
     limit: int | None
     body: bool
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -58,6 +60,8 @@ class ExportHeader:
             "naba export",
             f"query: {self.query}",
             f"sources: {', '.join(self.sources) or 'all'}",
+            *([f"categories: {', '.join(self.categories)}"] if self.categories else []),
+            *([f"authors: {', '.join(self.authors)}"] if self.authors else []),
             f"dates: {self.date_from or '…'} to {self.date_to or '…'}",
             f"order: {self.sort}; match: {self.match}; aliases: {'on' if self.aliases else 'off'}",
             f"index generation: {self.generation} ({self.index_articles:,} articles)",

@@ -20,10 +20,22 @@ class Filters:
     sources: tuple[str, ...] = ()
     date_from: str = ""
     date_to: str = ""
+    categories: tuple[str, ...] = ()  # the corpus's own categories (sport, economy, …)
+    authors: tuple[str, ...] = ()  # bylines, as the articles give them
+
+    def labels(self, label: str) -> tuple[str, ...]:
+        """The values kept for a label of indexer.arrays.LABELS."""
+        return {"source": self.sources, "category": self.categories, "author": self.authors}[
+            label
+        ]
 
 
 def make_filters(
-    sources: tuple[str, ...] | list[str] = (), date_from: str = "", date_to: str = ""
+    sources: tuple[str, ...] | list[str] = (),
+    date_from: str = "",
+    date_to: str = "",
+    categories: tuple[str, ...] | list[str] = (),
+    authors: tuple[str, ...] | list[str] = (),
 ) -> Filters:
     """Checked filters: dates as YYYY, YYYY-MM or YYYY-MM-DD (Arabic-Indic digits too).
 
@@ -37,8 +49,11 @@ def make_filters(
             f"the date range is empty: {start} is after {end}",
             f"نطاق التاريخ فارغ: {start} بعد {end}",
         )
-    chosen = tuple(dict.fromkeys(source.strip() for source in sources if source.strip()))
-    return Filters(chosen, start, end)
+    return Filters(_chosen(sources), start, end, _chosen(categories), _chosen(authors))
+
+
+def _chosen(values) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value.strip() for value in values if value.strip()))
 
 
 def query_date(text: str, *, end: bool) -> str:

@@ -13,7 +13,7 @@ from search.engine import Evaluator, IndexArrays, top
 from search.grouping import story_source_counts
 from search.query import ParsedQuery, to_plan
 from search.requests import Request
-from search.results import SourceCount
+from search.results import LabelCount, SourceCount
 from search.scoring import Ranking
 
 # Quotes in a query of up to this many words ask for a phrase; in a longer one (a pasted
@@ -29,8 +29,8 @@ class Selection:
     docs: np.ndarray  # the counted documents after the filters, ascending
     partial: np.ndarray  # listed after them: documents with only some concepts
     relaxed: bool  # nothing had every concept, and articles with some are listed
-    sources: tuple[SourceCount, ...]
-    unfiltered: np.ndarray  # the counted documents before the source filter
+    sources: tuple[SourceCount, ...]  # each counted within the other labels' filters
+    facets: dict[str, tuple[LabelCount, ...]]  # category and author, likewise
 
 
 def query_plan(parsed: ParsedQuery, conjunction: bool, ranking: Ranking) -> plan.Node:
@@ -67,17 +67,25 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
     if request.story is not None:
         some = some[columns.stories[some] == request.story]
     docs = some if every is None else some[every[some]]
-    unfiltered = docs
+    # Each facet is counted within the other facets' filters, not its own: ticking one
+    # source (or category, author) leaves the others' counts to tick more.
+    kept = _label_masks(columns, some, filters)
+    every_label = _all(kept, len(some))
+    within = {label: docs if not kept else _counted(docs, some, every, kept, label)
+              for label in LABEL_FACETS}  # fmt: skip
     counts = (
-        story_source_counts(columns, docs)
+        story_source_counts(columns, within["source"])
         if request.group == "stories"
-        else columns.source_counts(docs)
+        else columns.source_counts(within["source"])
     )
-    if filters.sources:
-        docs, some = (
-            columns.of_sources(docs, filters.sources),
-            columns.of_sources(some, filters.sources),
-        )
+    facets = {
+        label: tuple(LabelCount(value, count) for value, count in
+                     columns.label_counts(within[label], label, FACET_TOP[label]))
+        for label in ("category", "author")
+    }  # fmt: skip
+    if kept:
+        some = some[every_label]
+        docs = some if every is None else some[every[some]]
     partial = some[:0] if every is None else some[~every[some]]
     return Selection(
         scores=matches.scores,
@@ -85,8 +93,39 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
         partial=partial,
         relaxed=every is not None and not len(docs) and bool(len(partial)),
         sources=tuple(SourceCount(name, count) for name, count in counts),
-        unfiltered=unfiltered,
+        facets=facets,
     )
+
+
+LABEL_FACETS = ("source", "category", "author")
+FACET_TOP = {"category": 20, "author": 15}  # the values a facet lists, most articles first
+
+
+def _label_masks(columns: Columns, docs: np.ndarray, filters) -> dict[str, np.ndarray]:
+    """For each label the request filters on, a mask over ``docs`` of those it keeps."""
+    masks = {}
+    if filters.sources:
+        codes = columns.source_codes[docs]
+        wanted = [columns.source_names.index(name) + 1 for name in filters.sources]
+        masks["source"] = np.isin(codes, wanted)
+    for label in ("category", "author"):
+        if filters.labels(label):
+            masks[label] = columns.of_labels(docs, label, filters.labels(label))
+    return masks
+
+
+def _all(masks: dict[str, np.ndarray], size: int, leave_out: str = "") -> np.ndarray:
+    keep = np.ones(size, dtype=bool)
+    for label, mask in masks.items():
+        if label != leave_out:
+            keep &= mask
+    return keep
+
+
+def _counted(docs, some, every, masks, label) -> np.ndarray:
+    """The counted documents within every label filter but ``label``'s."""
+    chosen = some[_all(masks, len(some), leave_out=label)]
+    return chosen if every is None else chosen[every[chosen]]
 
 
 def rank(

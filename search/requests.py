@@ -65,6 +65,8 @@ def make_request(
     match: str,
     group: str = "articles",
     story: int | None = None,
+    categories: Sequence[str] = (),
+    authors: Sequence[str] = (),
 ) -> Request:
     """A checked request; raises QueryError for an unknown source, a bad date, sort, match
     or grouping."""
@@ -81,7 +83,7 @@ def make_request(
             "المطابقة إما all (كل الكلمات) أو any (أي كلمة)",
         )
     filters = make_filters(tuple(_as_known(name, known_sources) for name in sources), date_from,
-                           date_to)  # fmt: skip
+                           date_to, tuple(categories), tuple(authors))  # fmt: skip
     unknown = [name for name in filters.sources if name not in known_sources]
     if unknown:
         raise QueryError(

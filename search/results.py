@@ -101,6 +101,16 @@ class SourceCount:
 
 
 @dataclass(frozen=True)
+class LabelCount:
+    """How many counted articles have one category or author (within the other filters),
+    and its display name ("" when it has none)."""
+
+    value: str
+    count: int
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class SearchResults:
     """A page of results and what was searched for."""
 
@@ -125,6 +135,8 @@ class SearchResults:
     group: str = "articles"  # "stories": total, hits and counts are stories
     articles: int | None = None  # grouped as stories: the counted articles in them
     story: int | None = None  # only the articles of this story were searched
+    categories: tuple[LabelCount, ...] = ()  # counted articles per category
+    authors: tuple[LabelCount, ...] = ()  # counted articles per author (the most frequent)
 
     @property
     def listed(self) -> int:

@@ -116,6 +116,8 @@ class Searcher:
         sources: Sequence[str] = (),
         date_from: str = "",
         date_to: str = "",
+        categories: Sequence[str] = (),
+        authors: Sequence[str] = (),
         sort: str = "relevance",
         interval: str = "auto",
         aliases: bool = True,
@@ -157,14 +159,15 @@ class Searcher:
         match = match or self.match
         group = group or self.group
         key = (query, page, per_page, tuple(sources), date_from, date_to, sort, interval,
-               aliases, highlight, match, share, group, story)  # fmt: skip
+               aliases, highlight, match, share, group, story, tuple(categories),
+               tuple(authors))  # fmt: skip
         with self._snapshots.current() as snapshot:
             cached = snapshot.results.get(key)
             if cached is not None:
                 return replace(cached, took_ms=_since(started))
             check_page(page, per_page, interval)
-            request = self._request(snapshot, query, sources, date_from, date_to, sort,
-                                    aliases, match, group, story)  # fmt: skip
+            request = self._request(snapshot, query, sources, date_from, date_to, sort, aliases,
+                                    match, group, story, (categories, authors))  # fmt: skip
             results = self._page(snapshot, request, query, page, per_page, interval, highlight)
             if share:
                 archive = snapshot.engine.archive_counts(request.filters)
@@ -182,6 +185,8 @@ class Searcher:
         sources: Sequence[str] = (),
         date_from: str = "",
         date_to: str = "",
+        categories: Sequence[str] = (),
+        authors: Sequence[str] = (),
         interval: str = "auto",
         aliases: bool = True,
         match: str | None = None,
@@ -195,7 +200,8 @@ class Searcher:
 
         def run(query: str, at: str) -> SearchResults:
             return self.search(query, per_page=1, sources=sources, date_from=date_from,
-                               date_to=date_to, interval=at, aliases=aliases,
+                               date_to=date_to, categories=categories, authors=authors,
+                               interval=at, aliases=aliases,
                                highlight=False, match=match, share=share,
                                group=group)  # fmt: skip
 
@@ -234,6 +240,8 @@ class Searcher:
         sources: Sequence[str] = (),
         date_from: str = "",
         date_to: str = "",
+        categories: Sequence[str] = (),
+        authors: Sequence[str] = (),
         sort: str = "relevance",
         aliases: bool = True,
         limit: int | None = None,
@@ -243,6 +251,7 @@ class Searcher:
         with ``match="all"`` the articles with every concept of the query. For an export
         too large to hold in memory, ``export_all`` streams it."""
         stream = self.export_all(query, sources=sources, date_from=date_from, date_to=date_to,
+                                 categories=categories, authors=authors,
                                  sort=sort, aliases=aliases, limit=limit, match=match)  # fmt: skip
         with stream:
             hits = tuple(hit for hit, _ in stream)
@@ -255,6 +264,8 @@ class Searcher:
         sources: Sequence[str] = (),
         date_from: str = "",
         date_to: str = "",
+        categories: Sequence[str] = (),
+        authors: Sequence[str] = (),
         sort: str = "relevance",
         aliases: bool = True,
         limit: int | None = None,
@@ -275,18 +286,20 @@ class Searcher:
                 "limit must be 1 or more: an export holds at least one article",
                 "limit عدد من 1 فأكثر: يضم التنزيل مقالة واحدة على الأقل",
             )
-        hits = self._export_hits(query, sources, date_from, date_to, sort, aliases, limit,
+        hits = self._export_hits(query, sources, (categories, authors), date_from, date_to, sort,
+                                 aliases, limit,
                                  match or self.match, body)  # fmt: skip
         header = next(hits)
         return ExportStream(header, hits)
 
-    def _export_hits(self, query, sources, date_from, date_to, sort, aliases, limit, match,
+    def _export_hits(self, query, sources, labels, date_from, date_to, sort, aliases, limit,
+                     match,
                      body) -> Iterator:  # fmt: skip
         """The export's header, then (hit, body) for each of its rows, batch by batch on
         one snapshot."""
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
-                                    aliases, match)  # fmt: skip
+                                    aliases, match, labels=labels)  # fmt: skip
             found = snapshot.engine.find(request, self.ranking, 0, EXPORT_BATCH, None)
             rows = found.total if limit is None else min(limit, found.total)
             yield ExportHeader(
@@ -296,6 +309,7 @@ class Searcher:
                 index_articles=snapshot.engine.documents,
                 exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 total=found.total, rows=rows, limit=limit, body=body,
+                categories=request.filters.categories, authors=request.filters.authors,
             )  # fmt: skip
             start = 0
             while start < rows:
@@ -314,6 +328,8 @@ class Searcher:
         sources: Sequence[str] = (),
         date_from: str = "",
         date_to: str = "",
+        categories: Sequence[str] = (),
+        authors: Sequence[str] = (),
         aliases: bool = True,
         match: str | None = None,
         sample: int = SAMPLE_SIZE,
@@ -324,7 +340,8 @@ class Searcher:
         them: what the matches talk about, and names or spellings worth searching for."""
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to,
-                                    "relevance", aliases, match or self.match)  # fmt: skip
+                                    "relevance", aliases, match or self.match,
+                                    labels=(categories, authors))  # fmt: skip
             found = snapshot.engine.find(request, self.ranking, 0, sample, None)
             engine = snapshot.engine
             words = distinctive_words(
@@ -396,12 +413,14 @@ class Searcher:
         match: str,
         group: str = "articles",
         story: int | None = None,
+        labels: tuple[Sequence[str], Sequence[str]] = ((), ()),
     ) -> Request:
         known = snapshot.engine.known_sources
         parsed = self.queries.read(query, aliases)
         sources = self._without_groups(sources, known)
+        categories, authors = labels
         return make_request(parsed, known, sources, date_from, date_to, sort, match, group,
-                            story)  # fmt: skip
+                            story, categories, authors)  # fmt: skip
 
     def _without_groups(self, sources: Sequence[str], known: frozenset[str]) -> list[str]:
         """``sources`` with each group (``@key``) replaced by those of its sources this
@@ -472,6 +491,11 @@ class Searcher:
                 replace(item, name=self.source_directory.name_of(item.source))
                 for item in found.sources
             ),
+            categories=tuple(
+                replace(item, name=self.source_directory.category_name(item.value))
+                for item in found.facets.get("category", ())
+            ),
+            authors=found.facets.get("author", ()),
             series=found.series,
             suggestion=suggestion,
             group=request.group,

@@ -1,5 +1,6 @@
-"""Display names for the archive's source codes (3alyoum → رأي اليوم) and named groups of
-sources, read from a TOML file (search/data/sources.toml unless another is given)."""
+"""Display names for the archive's source codes (3alyoum → رأي اليوم) and category codes
+(sport → رياضة), and named groups of sources, read from a TOML file
+(search/data/sources.toml unless another is given)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ class SourceDirectory:
 
     names: dict[str, str]  # code (casefolded) → display name
     groups: dict[str, SourceGroup]
+    categories: dict[str, str] | None = None  # the corpora's category codes → display names
+
+    def category_name(self, category: str) -> str:
+        """A category's display name ("" when it has none)."""
+        return (self.categories or {}).get(category.casefold(), "")
 
     def name_of(self, source: str) -> str:
         """A source's display name ("" when it has none)."""
@@ -57,6 +63,8 @@ def load_sources(path: Path | None = None) -> SourceDirectory:
             text = Path(path).read_text("utf-8")
         data = tomllib.loads(text)
         names = {str(code).casefold(): str(name) for code, name in data.get("names", {}).items()}
+        categories = {str(code).casefold(): str(name)
+                      for code, name in data.get("categories", {}).items()}  # fmt: skip
         groups = {
             str(key).casefold(): SourceGroup(
                 str(key).casefold(), str(group.get("name") or key),
@@ -69,4 +77,4 @@ def load_sources(path: Path | None = None) -> SourceDirectory:
             f"cannot read the sources file {path}: {error}",
             f"تعذرت قراءة ملف المصادر {path}",
         ) from error
-    return SourceDirectory(names, groups)
+    return SourceDirectory(names, groups, categories)

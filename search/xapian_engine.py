@@ -13,6 +13,7 @@ from Xapian's match spies over every match, filters from boolean terms and a val
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date
 
 import xapian
@@ -21,7 +22,11 @@ from indexer.errors import IndexUnavailableError
 from indexer.sources import parse_date
 from indexer.store import compatibility
 from indexer.xapian_adapter import (
+    PREFIX_AUTHOR,
+    PREFIX_CATEGORY,
     PREFIX_EXACT,
+    SLOT_AUTHOR,
+    SLOT_CATEGORY,
     SLOT_DAY,
     SLOT_NEWEST,
     SLOT_OLDEST,
@@ -30,6 +35,7 @@ from indexer.xapian_adapter import (
     SLOT_STORY,
     SLOT_STORY_INFO,
     XapianShards,
+    label_term,
     open_shards,
     source_term,
     story_value,
@@ -41,9 +47,9 @@ from search.engines import Found, Story, remember
 from search.facets import ArchiveCounts, series_from_days
 from search.filters import Filters
 from search.grouping import OTHERS_SHOWN
-from search.planning import query_plan
+from search.planning import FACET_TOP, query_plan
 from search.requests import Request
-from search.results import SourceCount
+from search.results import LabelCount, SourceCount
 from search.scoring import Ranking
 
 MIN_NORMLEN = 0.5  # Xapian's BM25 default: very short documents are not over-rewarded
@@ -169,6 +175,8 @@ class XapianEngine:
         dated = _date_filter(request.filters)
         if request.story is not None:
             dated = _both(dated, _story_filter(request.story))
+        labels = _label_filter(request.filters)
+        dated = _both(dated, labels) if labels is not None else dated
         sources = _source_filter(request.filters)
         counted_all = _filtered(strict or relaxed, dated)  # before the source filter
         counted = _filtered(counted_all, sources)
@@ -179,12 +187,35 @@ class XapianEngine:
         if interval is None:  # an export: the counted articles only
             partial = None
         find = self._find_stories if request.group == "stories" else self._find
+        base = _filtered(_filtered(strict or relaxed, _date_filter(request.filters)),
+                         None if request.story is None else _story_filter(request.story))
         with self._lock:
-            return self._guard(
+            found = self._guard(
                 lambda: find(
                     request, ranking, counted, counted_all, partial, start, stop, interval
                 )  # fmt: skip
             )
+            if interval is None:  # an export
+                return found
+            return replace(found, facets=self._guard(lambda: self._facets(request, base)))
+
+    def _facets(self, request: Request, base) -> dict:
+        """The counted articles per category and per author, each within the other
+        filters (its own left out, so that more values can be ticked)."""
+        facets = {}
+        filters = request.filters
+        for label, slot in (("category", SLOT_CATEGORY), ("author", SLOT_AUTHOR)):
+            others = replace(filters, **{_FIELD[label]: ()})
+            query = _filtered(_filtered(base, _label_filter(others)), _source_filter(others))
+            spy = xapian.ValueCountMatchSpy(slot)
+            enquire = xapian.Enquire(self.shards.database)
+            enquire.set_query(query)
+            enquire.add_matchspy(spy)
+            enquire.get_mset(0, 0, self.shards.database.get_doccount())
+            pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
+            pairs = sorted((pair for pair in pairs if pair[0]), key=lambda p: (-p[1], p[0]))
+            facets[label] = tuple(LabelCount(v, c) for v, c in pairs[: FACET_TOP[label]])
+        return facets
 
     def _find(self, request, ranking, counted, counted_all, partial, start, stop, interval):
         everything = self.shards.database.get_doccount()
@@ -370,6 +401,21 @@ def _scaled(query, boost: float):
 
 def _filtered(query, condition):
     return query if condition is None else xapian.Query(xapian.Query.OP_FILTER, query, condition)
+
+
+_FIELD = {"category": "categories", "author": "authors"}
+
+
+def _label_filter(filters: Filters):
+    """The category and author filters (any of a label's values, every label), or None."""
+    parts = []
+    for values, prefix in ((filters.categories, PREFIX_CATEGORY), (filters.authors, PREFIX_AUTHOR)):
+        if values:
+            terms = [xapian.Query(label_term(prefix, value)) for value in values]
+            parts.append(xapian.Query(xapian.Query.OP_OR, terms))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else xapian.Query(xapian.Query.OP_AND, parts)
 
 
 def _both(first, second):

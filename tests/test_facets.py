@@ -1,13 +1,17 @@
 """Filters, order, facets, the time series, spelling suggestions, documents and exports."""
 
+import json
 from datetime import date
 
 import pytest
 
+from indexer import build_index
+from naba.config import Config
 from search import DocumentNotFoundError, QueryError
 from search.facets import series_from_days
 from search.filters import query_date
-from tests.conftest import SEED_ID
+from tests.conftest import BACKENDS, SEED_ID, require_xapian
+from web import create_app
 
 BROAD = "داعش OR الغوطة OR الحوثيون"  # isis-finance-1/2, ghouta-1/2, houthi-1, hostile-1, seed
 
@@ -269,3 +273,49 @@ def test_searches_compared_on_one_axis(searcher):
         searcher.compare([" ", ""])
     with pytest.raises(QueryError):
         searcher.compare([f"داعش {n}" for n in range(7)])
+
+
+def test_categories_are_counted_within_the_other_filters_and_filter_the_hits(searcher):
+    query = "داعش OR الغوطة OR الحوثيون"
+    every = searcher.search(query, group="articles")
+    counts = {item.value: item.count for item in every.categories}
+    assert counts["middleeast"] == sum(hit.category == "middleeast" for hit in every.hits)
+    assert counts["politics"] == sum(hit.category == "politics" for hit in every.hits)
+    kept = searcher.search(query, group="articles", categories=["middleeast"])
+    assert kept.hits and {hit.category for hit in kept.hits} == {"middleeast"}
+    # The category's own filter leaves the other categories counted, to tick more.
+    assert {item.value: item.count for item in kept.categories} == counts
+    both = searcher.search(query, group="articles", categories=["middleeast", "politics"])
+    assert both.total == counts["middleeast"] + counts["politics"]
+    narrowed = searcher.search(query, group="articles", categories=["politics"], sources=["BBC"])
+    assert {(hit.source, hit.category) for hit in narrowed.hits} == {("BBC", "politics")}
+    assert {item.source for item in narrowed.sources} >= {"BBC", "AlArabiya"}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_authors_are_a_facet_and_a_filter_on_the_page_the_api_and_the_export(tmp_path, backend):
+    if backend == "xapian":
+        require_xapian()
+    articles = [
+        {"id": f"a{n}", "title": "قصف الغوطة", "body": f"قصف الغوطة الشرقية اليوم {n}",
+         "author": author, "category": "middleEast", "source": "skynews"}
+        for n, author in enumerate(["أبوظبي - سكاي نيوز عربية"] * 3 + ["فرانس 24"] * 2 + [""])
+    ]  # fmt: skip
+    source = tmp_path / "a.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles))
+    build_index([source], tmp_path / "index", backend=backend, processes=1)
+    client = create_app(Config(index=tmp_path / "index")).test_client()
+    data = client.get("/api/search", query_string={"q": "الغوطة"}).get_json()
+    assert [(a["value"], a["count"]) for a in data["authors"]] == [
+        ("أبوظبي - سكاي نيوز عربية", 3), ("فرانس 24", 2),
+    ]  # fmt: skip
+    assert [(c["value"], c["name"]) for c in data["categories"]] == [("middleEast", "الشرق الأوسط")]
+    kept = client.get("/api/search", query_string={"q": "الغوطة", "author": "فرانس 24"}).get_json()
+    assert kept["total"] == 2 and {hit["author"] for hit in kept["hits"]} == {"فرانس 24"}
+    by_author = {"q": "الغوطة", "author": "فرانس 24"}
+    page = client.get("/", query_string=by_author).get_data(as_text=True)
+    assert 'name="author" value="فرانس 24" checked' in page and "الشرق الأوسط" in page
+    export = client.get("/export.csv", query_string={"q": "الغوطة", "author": "فرانس 24"})
+    text = export.get_data(as_text=True)
+    assert "# authors: فرانس 24" in text
+    assert sum(1 for line in text.splitlines() if line[:1].isdigit()) == 2

@@ -165,3 +165,12 @@ def test_the_command_line_says_stories_and_folds_the_copies(index, runner):
     assert "+ 2 similar articles" in result.output
     every = runner.invoke(cli, ["search", "خلية إرهابية", "--articles", "--index", str(index)])
     assert "4 articles with every word" in every.output
+
+
+def test_the_lsh_bands_are_those_datasketch_chooses_for_the_threshold():
+    from datasketch import MinHashLSH
+
+    from indexer.stories import LSH_PARAMS, PERMUTATIONS, THRESHOLD
+
+    chosen = MinHashLSH(threshold=THRESHOLD, num_perm=PERMUTATIONS)
+    assert (chosen.b, chosen.r) == LSH_PARAMS

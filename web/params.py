@@ -6,6 +6,7 @@ sort      relevance | newest | oldest     interval         auto | day | week | m
 aliases   0 searches only the names typed
 match     all (articles with every word, the default) | any (articles with any word)
 share     1 draws the chart and the source counts as shares of everything published
+category  a category to keep (repeatable)   author   an author (byline) to keep (repeatable)
 group     stories (near-duplicates once, the default) | articles (every article)
 story     only the articles of this story (a hit's story number)
 """
@@ -34,6 +35,8 @@ class SearchArgs:
     page: int = 1
     per_page: int = 10
     sources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
     date_from: str = ""
     date_to: str = ""
     sort: str = "relevance"
@@ -54,6 +57,8 @@ class SearchArgs:
             page=_clamped(args.get("page"), 1, 1, MAX_PAGE),
             per_page=_clamped(args.get("per_page"), default_per_page, 1, MAX_PER_PAGE),
             sources=tuple(dict.fromkeys(sources))[:MAX_SOURCES],
+            categories=_several(args, "category"),
+            authors=_several(args, "author"),
             date_from=_clean(args.get("from", "")),
             date_to=_clean(args.get("to", "")),
             sort=args.get("sort", "").strip() or "relevance",
@@ -68,12 +73,16 @@ class SearchArgs:
 
     @property
     def filtered(self) -> bool:
-        return bool(self.sources or self.date_from or self.date_to)
+        return bool(
+            self.sources or self.categories or self.authors or self.date_from or self.date_to
+        )
 
     def filters(self) -> dict:
         """Keyword arguments of Searcher.search and Searcher.export for the filters and order."""
         return {
             "sources": self.sources,
+            "categories": self.categories,
+            "authors": self.authors,
             "date_from": self.date_from,
             "date_to": self.date_to,
             "sort": self.sort,
@@ -91,6 +100,10 @@ class SearchArgs:
             params["per_page"] = args.per_page
         if args.sources:
             params["source"] = list(args.sources)
+        if args.categories:
+            params["category"] = list(args.categories)
+        if args.authors:
+            params["author"] = list(args.authors)
         if args.date_from:
             params["from"] = args.date_from
         if args.date_to:
@@ -116,6 +129,12 @@ def _clean(value: str) -> str:
     """A parameter as the page may echo it: bidi controls dropped (they could make a shared
     link's query display as something else; searching ignores them anyway), spaces trimmed."""
     return without_bidi_controls(value).strip()
+
+
+def _several(args: MultiDict, name: str) -> tuple[str, ...]:
+    """A repeatable parameter's values, cleaned, each once, at most MAX_SOURCES."""
+    values = [_clean(value) for value in args.getlist(name) if _clean(value)]
+    return tuple(dict.fromkeys(values))[:MAX_SOURCES]
 
 
 def _number(value: str | None) -> int | None:

@@ -160,12 +160,16 @@ class WhooshReader:
         return stories.key_of(seqs) if stories is not None else seqs.copy()
 
     def sources(self) -> tuple[list[str], np.ndarray]:
-        names = sorted({name for segment in self.segments for name in segment.columns.source_names})
+        return self.labels("source")
+
+    def labels(self, label: str) -> tuple[list[str], np.ndarray]:
+        columns = [segment.columns.labels[label] for segment in self.segments]
+        names = sorted({name for _, segment_names in columns for name in segment_names})
         code_of = {name: code for code, name in enumerate(names, start=1)}
         parts = []
-        for segment in self.segments:  # each segment's codes to the generation's codes
-            table = np.array([0, *map(code_of.__getitem__, segment.columns.source_names)])
-            parts.append(table[segment.columns.source_codes].astype(np.int32))
+        for codes, segment_names in columns:  # each segment's codes to the generation's
+            table = np.array([0, *map(code_of.__getitem__, segment_names)])
+            parts.append(table[codes].astype(np.int32))
         return names, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def close(self) -> None:

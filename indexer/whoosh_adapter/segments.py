@@ -24,7 +24,7 @@ from whoosh.system import pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import exact_term, word_term
-from indexer.arrays import UNDATED, write_columns, write_posting_arrays
+from indexer.arrays import LABELS, UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import TEXT_FIELDS, article_fields
 from indexer.sources import Article, parse_date
@@ -142,7 +142,7 @@ class SegmentBuilder:
         self._ids: dict[str, dict[str, array]] = {}  # id field → value → docnums
         self._days = array("i")  # each document's day number
         self._seqs = array("q")
-        self._sources: list[str] = []
+        self._labels: dict[str, list[str]] = {label: [] for label in LABELS}
         self._tokens = 0
 
     def add(self, article: Article, seq: int) -> None:
@@ -150,7 +150,8 @@ class SegmentBuilder:
         values = article_fields(article, self._include_titles) | {"seq": seq}
         day = parse_date(article.date)
         self._days.append(day.toordinal() if day else UNDATED)
-        self._sources.append(article.source)
+        for label in LABELS:
+            self._labels[label].append(getattr(article, label) or "")
         self._seqs.append(seq)
         docnum = self._docnum
         title = values.get("title", "")
@@ -240,7 +241,7 @@ class SegmentBuilder:
             writer.finish_field()
         writer.close()
         write_columns(
-            self._storage.folder, self._segment.segment_id(), self._days, self._sources,
+            self._storage.folder, self._segment.segment_id(), self._days, self._labels,
             self._seqs,
         )  # fmt: skip
         self._segment.set_doc_count(self._docnum)

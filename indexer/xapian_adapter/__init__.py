@@ -7,7 +7,11 @@ its own query plan. Its stemmer and query parser are never used.
 """
 
 from indexer.xapian_adapter.documents import (
+    PREFIX_AUTHOR,
+    PREFIX_CATEGORY,
     PREFIX_EXACT,
+    SLOT_AUTHOR,
+    SLOT_CATEGORY,
     SLOT_DAY,
     SLOT_NEWEST,
     SLOT_OLDEST,
@@ -16,6 +20,7 @@ from indexer.xapian_adapter.documents import (
     SLOT_STORY,
     SLOT_STORY_INFO,
     FieldWeights,
+    label_term,
     source_term,
     story_value,
 )
@@ -32,7 +37,11 @@ from indexer.xapian_adapter.writing import (
 )
 
 __all__ = [
+    "PREFIX_AUTHOR",
+    "PREFIX_CATEGORY",
     "PREFIX_EXACT",
+    "SLOT_AUTHOR",
+    "SLOT_CATEGORY",
     "SLOT_DAY",
     "SLOT_NEWEST",
     "SLOT_OLDEST",
@@ -47,6 +56,7 @@ __all__ = [
     "delete_from_shards",
     "open_shards",
     "shard_paths",
+    "label_term",
     "source_term",
     "story_value",
     "update_shards",

@@ -32,6 +32,9 @@ SLOT_NEWEST, SLOT_OLDEST = 3, 4
 # The story (indexer/stories.py): its key, what results collapse on; and the key, day and
 # source together ("key day source"), what a match spy counts stories from.
 SLOT_STORY, SLOT_STORY_INFO = 5, 6
+# The category and author (facets, counted by match spies); filtered by their terms.
+SLOT_CATEGORY, SLOT_AUTHOR = 7, 8
+PREFIX_CATEGORY, PREFIX_AUTHOR = "XC", "XA"
 _SEQ_BITS = 32  # a day's ordinal (20 bits) and a place in the builds fit a double's 53
 _UNDATED_LAST = float(1 << 52)
 POSITION_GAP = 100  # between the title's last word and the body's first
@@ -111,6 +114,11 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     if article.source:
         document.add_boolean_term(source_term(article.source))
         document.add_value(SLOT_SOURCE, article.source)
+    for value, prefix, slot in ((article.category, PREFIX_CATEGORY, SLOT_CATEGORY),
+                                (article.author, PREFIX_AUTHOR, SLOT_AUTHOR)):  # fmt: skip
+        if value:
+            document.add_boolean_term(label_term(prefix, value))
+            document.add_value(slot, value)
     day = parse_date(article.date)
     place = seq % (1 << _SEQ_BITS)
     if day is not None:
@@ -127,6 +135,14 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     stored["title"] = title  # as the Whoosh index keeps it: empty when titles are not indexed
     document.set_data(json.dumps(stored | {"seq": seq}, ensure_ascii=False))
     return document
+
+
+def label_term(prefix: str, value: str) -> str:
+    """The boolean term of a category or author (long ones by a hash, as ids are)."""
+    term = prefix + value
+    if _fits(term):
+        return term
+    return f"{prefix}#{zlib.crc32(value.encode('utf-8')):08x}{value[:40]}"
 
 
 def set_story(document, key: int, day: int, source: str) -> None:

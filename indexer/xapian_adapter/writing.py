@@ -28,6 +28,7 @@ from indexer.schema import SCHEMA_VERSION
 from indexer.sources import articles_to_write
 from indexer.store import read_meta
 from indexer.stories import Stories, signature
+from indexer.stories import prepare as prepare_stories
 from indexer.writing import counted
 from indexer.xapian_adapter.documents import (
     SLOT_SEQ,
@@ -149,6 +150,7 @@ def build_shards(
     names: list[set[str]] = [set() for _ in range(shards)]
     ids: list[str] = []  # each seq's article id
     seq = 0
+    prepare_stories()
     routed = owned_shards(0, processes, shards) != list(range(shards))
 
     def builder(worker: int):
