@@ -177,7 +177,7 @@ def _markdown(data: dict) -> str:
         "",
         f"- MinHash signature: {c['signature_ms_per_article']:.3f} ms an article (in the "
         "build's workers).",
-        f"- Grouping all {c['articles']:,} articles (LSH, in the build process): "
+        f"- Grouping all {c['articles']:,} articles (LSH banding, in the build process): "
         f"{c['grouping_seconds']:.1f} s"
         + (f", of a {c['build_seconds']:.0f} s build." if c["build_seconds"] else "."),
         "",

@@ -3,7 +3,8 @@ grouped at index time, so that searches can show and count a story once.
 
 Each article's body, as naba's index terms, is cut into overlapping shingles of
 ``SHINGLE_WORDS`` terms; a MinHash of those (datasketch) estimates how much two articles
-share, and MinHash LSH finds the articles that may share at least ``THRESHOLD`` of their
+share, and LSH banding (the bands datasketch's MinHashLSH uses, done over the whole array
+of signatures at once) finds the articles that may share at least ``THRESHOLD`` of their
 shingles without comparing every pair. Articles join stories in the order the builds
 wrote them (their seq): an article joins the story of the earlier article it shares the
 most with, at or above the threshold, or begins a story of its own. A story's key is the
@@ -11,7 +12,7 @@ seq of the article that began it, so the keys of the articles already indexed ne
 change: an update only adds articles to stories, and a deletion only removes them.
 
 A generation keeps, in ``stories.npz``, every live article's seq, story key and MinHash
-values; an update rebuilds the LSH from them to place the new articles.
+values; an update bands them with the new articles' to place those.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ PERMUTATIONS = 128
 THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stories.py)
 # LSH bands and rows: what datasketch's MinHashLSH chooses for THRESHOLD at PERMUTATIONS
 # (MinHashLSH(threshold=0.4, num_perm=128) gives b=32, r=4), given to skip its search.
-LSH_PARAMS = (32, 4)
+LSH_PARAMS = (32, 4)  # rows per band: candidate_pairs packs a band in two 64-bit words
 SEED = 1
 SCHEME = "affine32"  # datasketch's permutation scheme: every signature must share it
 _PERMUTATION_PARAMETERS = None  # computed once per process
@@ -144,46 +145,75 @@ class Stories:
 
     def extend(self, signed: Iterable[Signed]) -> Stories:
         """These stories with more articles placed in them, in seq order (each seq greater
-        than every seq already here)."""
+        than every seq already here): each joins the story of the earlier article whose
+        signature shares the most values with its own, at THRESHOLD or more, among the
+        candidates that LSH banding proposes; the keys already given never change."""
         added = sorted(signed, key=lambda pair: pair[0])
         if not added:
             return self
-        from datasketch import MinHashLSH
-
-        lsh = MinHashLSH(num_perm=PERMUTATIONS, params=LSH_PARAMS)
-        rows = {int(seq): row for row, seq in enumerate(self.seqs)}
-        for row, seq in enumerate(self.seqs):
-            if self.signatures[row].any():
-                lsh.insert(int(seq), _lean(self.signatures[row]))
-        signatures = [self.signatures] + [
-            (values if values is not None else np.zeros(PERMUTATIONS, np.uint32))[None, :]
-            for _, values in added
-        ]
-        everything = np.concatenate(signatures)
-        keys = list(self.keys)
-        for offset, (seq, values) in enumerate(added):
-            row = len(self.seqs) + offset
-            key = seq
-            if values is not None:
-                lean = _lean(values)
-                candidates = sorted(lsh.query(lean))  # the earliest wins a tie
-                if candidates:
-                    found = np.array([rows[other] for other in candidates])
-                    shares = (everything[found] == values).mean(axis=1)
-                    best = int(np.argmax(shares))
-                    if shares[best] >= THRESHOLD:
-                        key = keys[found[best]]
-                lsh.insert(seq, lean)
-            rows[seq] = row
-            keys.append(key)
-        return Stories(
-            np.concatenate([self.seqs, np.array([seq for seq, _ in added], dtype=np.int64)]),
-            np.array(keys, dtype=np.int64),
-            everything,
+        blank = np.zeros(PERMUTATIONS, np.uint32)
+        signatures = np.concatenate(
+            [self.signatures, np.stack([blank if v is None else v for _, v in added])]
         )
+        seqs = np.concatenate([self.seqs, np.array([seq for seq, _ in added], np.int64)])
+        first_new = len(self.seqs)
+        best = _best_earlier(signatures, first_new)
+        keys = np.concatenate([self.keys, seqs[first_new:]])
+        for row in range(first_new, len(seqs)):  # in seq order: an earlier key is known
+            if best[row] >= 0:
+                keys[row] = keys[best[row]]
+        return Stories(seqs, keys, signatures)
 
 
-def _lean(values: np.ndarray):
-    from datasketch import LeanMinHash
+def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:
+    """(later, earlier) rows whose signatures agree on every value of at least one band of
+    LSH_PARAMS (the pairs datasketch's MinHashLSH puts in one bucket), the later row from
+    ``first_new`` on; rows of zeros (no signature) are never candidates. Vectorized over
+    the signature array: a build or update bands every article at once."""
+    bands, rows = LSH_PARAMS
+    signed = np.flatnonzero(signatures.any(axis=1))
+    if len(signed) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    found = []
+    for band in range(bands):
+        values = signatures[signed, band * rows : (band + 1) * rows].astype(np.uint64)
+        high = (values[:, 0] << np.uint64(32)) | values[:, 1]
+        low = (values[:, 2] << np.uint64(32)) | values[:, 3]
+        order = np.lexsort((signed, low, high))  # equal bands together, earliest first
+        high, low, members = high[order], low[order], signed[order]
+        same = (high[1:] == high[:-1]) & (low[1:] == low[:-1])
+        starts = np.flatnonzero(np.concatenate(([True], ~same)))
+        sizes = np.diff(np.concatenate((starts, [len(members)])))
+        two = starts[sizes == 2]  # most buckets: one pair, taken at once
+        found.append(np.stack([members[two + 1], members[two]], axis=1))
+        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+            bucket = members[start : start + min(size, MAX_BUCKET)]
+            later, earlier = np.triu_indices(len(bucket), k=1)[::-1]
+            found.append(np.stack([bucket[later], bucket[earlier]], axis=1))
+    pairs = np.concatenate(found)
+    return np.unique(pairs[pairs[:, 0] >= first_new], axis=0)
 
-    return LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
+
+# A band shared by more articles than this pairs only its earliest ones: a flood of one
+# template must not make the pairs grow with its square.
+MAX_BUCKET = 200
+
+
+def _best_earlier(signatures: np.ndarray, first_new: int) -> np.ndarray:
+    """For each row from ``first_new`` on, the earlier candidate row it shares the most
+    signature values with, at THRESHOLD or more (the earliest of equals); -1 for none."""
+    best = np.full(len(signatures), -1, dtype=np.int64)
+    pairs = candidate_pairs(signatures, first_new)
+    if not len(pairs):
+        return best
+    shares = np.concatenate([
+        (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
+        for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000))
+    ])  # fmt: skip
+    keep = shares >= THRESHOLD
+    pairs, shares = pairs[keep], shares[keep]
+    order = np.lexsort((pairs[:, 1], -shares, pairs[:, 0]))  # per later row: best, earliest
+    pairs = pairs[order]
+    first = np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0]))
+    best[pairs[first, 0]] = pairs[first, 1]
+    return best

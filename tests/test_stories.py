@@ -174,3 +174,32 @@ def test_the_lsh_bands_are_those_datasketch_chooses_for_the_threshold():
 
     chosen = MinHashLSH(threshold=THRESHOLD, num_perm=PERMUTATIONS)
     assert (chosen.b, chosen.r) == LSH_PARAMS
+
+
+def test_banding_proposes_exactly_the_pairs_datasketchs_lsh_puts_in_one_bucket():
+    import random
+
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from indexer.analysis import analyze
+    from indexer.stories import LSH_PARAMS, PERMUTATIONS, SCHEME, SEED, candidate_pairs, signature
+
+    rng = random.Random(3)
+    words = analyze(" ".join([WIRE, RAID, *OTHER]))
+    texts = []
+    for _ in range(150):  # copies, cuts and rewrites of one another
+        start = rng.randrange(0, len(words) // 2)
+        text = words[start : start + rng.randrange(20, 60)]
+        if rng.random() < 0.5:
+            text = text[:10] + rng.sample(words, 8) + text[10:]
+        texts.append(text)
+    signatures = np.stack([signature(text) for text in texts])
+    lsh = MinHashLSH(num_perm=PERMUTATIONS, params=LSH_PARAMS)
+    expected = set()
+    for row, values in enumerate(signatures):
+        minhash = LeanMinHash(seed=SEED, hashvalues=values.astype(np.uint64), scheme=SCHEME)
+        expected |= {(row, other) for other in lsh.query(minhash)}
+        lsh.insert(row, minhash)
+    found = {tuple(pair) for pair in candidate_pairs(signatures).tolist()}
+    assert found == expected and len(found) > 100
