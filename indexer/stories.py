@@ -33,7 +33,7 @@ PERMUTATIONS = 128
 THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stories.py)
 # LSH bands and rows: what datasketch's MinHashLSH chooses for THRESHOLD at PERMUTATIONS
 # (MinHashLSH(threshold=0.4, num_perm=128) gives b=32, r=4), given to skip its search.
-LSH_PARAMS = (32, 4)  # rows per band: candidate_pairs packs a band in two 64-bit words
+LSH_PARAMS = (32, 4)
 SEED = 1
 SCHEME = "affine32"  # datasketch's permutation scheme: every signature must share it
 _PERMUTATION_PARAMETERS = None  # computed once per process
@@ -176,12 +176,10 @@ def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:
         return np.zeros((0, 2), dtype=np.int64)
     found = []
     for band in range(bands):
-        values = signatures[signed, band * rows : (band + 1) * rows].astype(np.uint64)
-        high = (values[:, 0] << np.uint64(32)) | values[:, 1]
-        low = (values[:, 2] << np.uint64(32)) | values[:, 3]
-        order = np.lexsort((signed, low, high))  # equal bands together, earliest first
-        high, low, members = high[order], low[order], signed[order]
-        same = (high[1:] == high[:-1]) & (low[1:] == low[:-1])
+        values = signatures[signed, band * rows : (band + 1) * rows]
+        order = np.lexsort((signed, *values.T[::-1]))  # equal bands together, earliest first
+        values, members = values[order], signed[order]
+        same = (values[1:] == values[:-1]).all(axis=1)
         starts = np.flatnonzero(np.concatenate(([True], ~same)))
         sizes = np.diff(np.concatenate((starts, [len(members)])))
         two = starts[sizes == 2]  # most buckets: one pair, taken at once

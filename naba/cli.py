@@ -32,6 +32,22 @@ index_option = click.option(
 )
 
 
+def filter_options(command):
+    """The filters `naba search` and `naba export` share: sources, categories, authors, dates."""
+    for option in reversed([
+        click.option("--source", "sources", multiple=True, help="Only this source (repeatable)."),
+        click.option("--category", "categories", multiple=True,
+                     help="Only this category, e.g. sport (repeatable)."),
+        click.option("--author", "authors", multiple=True, help="Only this author (repeatable)."),
+        click.option("--from", "date_from", default="",
+                     help="Only articles from this date (YYYY-MM-DD)."),
+        click.option("--to", "date_to", default="",
+                     help="Only articles up to this date (YYYY-MM-DD)."),
+    ]):  # fmt: skip
+        command = option(command)
+    return command
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
@@ -225,12 +241,7 @@ def _searcher(config: Config) -> Searcher:
 @index_option
 @click.option("--page", type=click.IntRange(min=1), default=1, help="Page of results.")
 @click.option("--per-page", type=click.IntRange(1, 100), help="Results per page.")
-@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--category", "categories", multiple=True,
-              help="Only this category, e.g. sport (repeatable).")  # fmt: skip
-@click.option("--author", "authors", multiple=True, help="Only this author (repeatable).")
-@click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
-@click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
+@filter_options
 @click.option(
     "--sort",
     type=click.Choice(["relevance", "newest", "oldest"]),
@@ -324,12 +335,7 @@ def search_command(
 @cli.command("export")
 @click.argument("query")
 @index_option
-@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--category", "categories", multiple=True,
-              help="Only this category, e.g. sport (repeatable).")  # fmt: skip
-@click.option("--author", "authors", multiple=True, help="Only this author (repeatable).")
-@click.option("--from", "date_from", default="", help="Only articles from this date (YYYY-MM-DD).")
-@click.option("--to", "date_to", default="", help="Only articles up to this date (YYYY-MM-DD).")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default="relevance",
               help="Order of the rows.")  # fmt: skip
 @click.option("--any", "any_word", is_flag=True, help="Count articles with any query word.")

@@ -24,6 +24,7 @@ class Columns:
         self.seqs = reader.seqs()
         self.stories = reader.stories()  # each document's story key (indexer/stories.py)
         self.labels = {label: reader.labels(label) for label in ("category", "author")}
+        self.labels["source"] = (self.source_names, self.source_codes)
 
     def in_dates(self, docs: np.ndarray, start: str, end: str) -> np.ndarray:
         """The documents dated from ``start`` to ``end`` (YYYY-MM-DD, inclusive; "" is open)."""
@@ -37,11 +38,11 @@ class Columns:
 
     def of_sources(self, docs: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
         """The documents from any of the named sources."""
-        wanted = [self.source_names.index(name) + 1 for name in names]
-        return docs[np.isin(self.source_codes[docs], wanted)]
+        return docs[self.of_labels(docs, "source", names)]
 
     def of_labels(self, docs: np.ndarray, label: str, values: tuple[str, ...]) -> np.ndarray:
-        """A mask over ``docs``: those with any of these values of a label (category, author)."""
+        """A mask over ``docs``: those with any of these values of a label (source,
+        category, author)."""
         names, codes = self.labels[label]
         wanted = [names.index(value) + 1 for value in values if value in names]
         return np.isin(codes[docs], wanted)

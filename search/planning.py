@@ -103,15 +103,11 @@ FACET_TOP = {"category": 20, "author": 15}  # the values a facet lists, most art
 
 def _label_masks(columns: Columns, docs: np.ndarray, filters) -> dict[str, np.ndarray]:
     """For each label the request filters on, a mask over ``docs`` of those it keeps."""
-    masks = {}
-    if filters.sources:
-        codes = columns.source_codes[docs]
-        wanted = [columns.source_names.index(name) + 1 for name in filters.sources]
-        masks["source"] = np.isin(codes, wanted)
-    for label in ("category", "author"):
-        if filters.labels(label):
-            masks[label] = columns.of_labels(docs, label, filters.labels(label))
-    return masks
+    return {
+        label: columns.of_labels(docs, label, filters.labels(label))
+        for label in LABEL_FACETS
+        if filters.labels(label)
+    }
 
 
 def _all(masks: dict[str, np.ndarray], size: int, leave_out: str = "") -> np.ndarray:

@@ -201,20 +201,27 @@ class XapianEngine:
 
     def _facets(self, request: Request, base) -> dict:
         """The counted articles per category and per author, each within the other
-        filters (its own left out, so that more values can be ticked)."""
-        facets = {}
+        filters (its own left out, so that more values can be ticked): one pass over the
+        matches for the labels not filtered on, one more for each that is."""
         filters = request.filters
-        for label, slot in (("category", SLOT_CATEGORY), ("author", SLOT_AUTHOR)):
-            others = replace(filters, **{_FIELD[label]: ()})
-            query = _filtered(_filtered(base, _label_filter(others)), _source_filter(others))
-            spy = xapian.ValueCountMatchSpy(slot)
+        passes: dict[Filters, list[str]] = {}
+        for label in ("category", "author"):
+            within = replace(filters, **{_FIELD[label]: ()})
+            passes.setdefault(within, []).append(label)
+        facets = {}
+        everything = self.shards.database.get_doccount()
+        for within, labels in passes.items():
+            spies = {label: xapian.ValueCountMatchSpy(_SLOT[label]) for label in labels}
             enquire = xapian.Enquire(self.shards.database)
-            enquire.set_query(query)
-            enquire.add_matchspy(spy)
-            enquire.get_mset(0, 0, self.shards.database.get_doccount())
-            pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
-            pairs = sorted((pair for pair in pairs if pair[0]), key=lambda p: (-p[1], p[0]))
-            facets[label] = tuple(LabelCount(v, c) for v, c in pairs[: FACET_TOP[label]])
+            enquire.set_query(_filtered(_filtered(base, _label_filter(within)),
+                                        _source_filter(within)))  # fmt: skip
+            for spy in spies.values():
+                enquire.add_matchspy(spy)
+            enquire.get_mset(0, 0, everything)
+            for label, spy in spies.items():
+                pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
+                pairs = sorted((p for p in pairs if p[0]), key=lambda p: (-p[1], p[0]))
+                facets[label] = tuple(LabelCount(v, c) for v, c in pairs[: FACET_TOP[label]])
         return facets
 
     def _find(self, request, ranking, counted, counted_all, partial, start, stop, interval):
@@ -404,6 +411,7 @@ def _filtered(query, condition):
 
 
 _FIELD = {"category": "categories", "author": "authors"}
+_SLOT = {"category": SLOT_CATEGORY, "author": SLOT_AUTHOR}
 
 
 def _label_filter(filters: Filters):
