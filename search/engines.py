@@ -22,7 +22,7 @@ from search.columns import Columns
 from search.engine import IndexArrays
 from search.facets import ArchiveCounts, TimeSeries
 from search.filters import Filters
-from search.grouping import story_page, story_series
+from search.grouping import earliest_of_each, story_page, story_series, story_source_counts
 from search.planning import rank, select
 from search.requests import Request
 from search.results import SourceCount
@@ -74,7 +74,7 @@ class Engine(Protocol):
 
     def document_frequency(self, field: str, term: str) -> int: ...
 
-    def archive_counts(self, filters: Filters) -> ArchiveCounts: ...
+    def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts: ...
 
     def refresh(self) -> bool: ...
 
@@ -161,19 +161,24 @@ class ArrayEngine:
     def document_frequency(self, field: str, term: str) -> int:
         return self.arrays().document_frequency(field, term)
 
-    def archive_counts(self, filters: Filters) -> ArchiveCounts:
+    def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts:
         with self._lock:
-            cached = self._archive.get(filters)
+            cached = self._archive.get((filters, group))
         if cached is None:
             columns = self.columns()
             live = np.flatnonzero(self.reader.live)
             in_sources = columns.of_sources(live, filters.sources) if filters.sources else live
             dated = filters.date_from or filters.date_to
             in_dates = columns.in_dates(live, filters.date_from, filters.date_to) if dated else live
-            per_source = dict(columns.source_counts(in_dates))
-            cached = ArchiveCounts(per_day=columns.per_day(in_sources), per_source=per_source)
+            if group == "stories":  # counted as search counts stories (search/grouping.py)
+                per_day = columns.per_day(earliest_of_each(columns, in_sources))
+                per_source = dict(story_source_counts(columns, in_dates))
+            else:
+                per_day = columns.per_day(in_sources)
+                per_source = dict(columns.source_counts(in_dates))
+            cached = ArchiveCounts(per_day=per_day, per_source=per_source)
             with self._lock:
-                remember(self._archive, filters, cached)
+                remember(self._archive, (filters, group), cached)
         return cached
 
     def refresh(self) -> bool:

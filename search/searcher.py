@@ -170,7 +170,7 @@ class Searcher:
                                     match, group, story, (categories, authors))  # fmt: skip
             results = self._page(snapshot, request, query, page, per_page, interval, highlight)
             if share:
-                archive = snapshot.engine.archive_counts(request.filters)
+                archive = snapshot.engine.archive_counts(request.filters, request.group)
                 results = replace(
                     results, attention=attention(results.series, results.sources, archive)
                 )

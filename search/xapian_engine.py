@@ -130,23 +130,28 @@ class XapianEngine:
         with self._lock:
             return self._guard(lambda: self.shards.database.get_termfreq(key))
 
-    def archive_counts(self, filters: Filters) -> ArchiveCounts:
+    def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts:
         with self._lock:
-            cached = self._archive.get(filters)
+            cached = self._archive.get((filters, group))
             if cached is None:
-                cached = self._guard(lambda: self._archive_counts(filters))
-                remember(self._archive, filters, cached)
+                cached = self._guard(lambda: self._archive_counts(filters, group))
+                remember(self._archive, (filters, group), cached)
             return cached
 
-    def _archive_counts(self, filters: Filters) -> ArchiveCounts:
+    def _archive_counts(self, filters: Filters, group: str) -> ArchiveCounts:
         everything = self.shards.database.get_doccount()
-        days = xapian.ValueCountMatchSpy(SLOT_DAY)
-        by_source = xapian.ValueCountMatchSpy(SLOT_SOURCE)
+        slots = (SLOT_STORY_INFO, SLOT_STORY_INFO) if group == "stories" else (
+            SLOT_DAY, SLOT_SOURCE)  # fmt: skip
+        days, by_source = (xapian.ValueCountMatchSpy(slot) for slot in slots)
         for spy, condition in ((days, _source_filter(filters)), (by_source, _date_filter(filters))):
             enquire = xapian.Enquire(self.shards.database)
             enquire.set_query(_filtered(xapian.Query.MatchAll, condition))
             enquire.add_matchspy(spy)
             enquire.get_mset(0, 0, everything)
+        if group == "stories":  # counted as search counts stories (search/grouping.py)
+            per_day, _ = _earliest_days(_story_matches(days))
+            sources = _story_source_counts(_story_matches(by_source))
+            return ArchiveCounts(per_day, {item.source: item.count for item in sources})
         per_day = {
             date.fromordinal(int(xapian.sortable_unserialise(item.term))): item.termfreq
             for item in days.values()
@@ -459,6 +464,12 @@ def _story_source_counts(matches) -> tuple[SourceCount, ...]:
 
 def _story_series(matches, interval: str):
     """Each story counted once, on the day of its earliest dated article."""
+    per_day, undated = _earliest_days(matches)
+    return series_from_days(per_day, undated, interval)
+
+
+def _earliest_days(matches) -> tuple[dict[date, int], int]:
+    """The stories counted per day of their earliest dated article, and the undated ones."""
     earliest: dict[int, int] = {}
     for key, day, _, _ in matches:
         when = day or _UNDATED
@@ -472,7 +483,7 @@ def _story_series(matches, interval: str):
         else:
             day = date.fromordinal(when)
             per_day[day] = per_day.get(day, 0) + 1
-    return series_from_days(per_day, undated, interval)
+    return per_day, undated
 
 
 _UNDATED = 1 << 40  # sorts after every day

@@ -203,3 +203,14 @@ def test_banding_proposes_exactly_the_pairs_datasketchs_lsh_puts_in_one_bucket()
         lsh.insert(row, minhash)
     found = {tuple(pair) for pair in candidate_pairs(signatures).tolist()}
     assert found == expected and len(found) > 100
+
+
+def test_attention_as_stories_divides_by_the_stories_the_archive_has(index):
+    with Searcher(index) as searcher:
+        stories = searcher.search("خلية إرهابية", share=True, interval="day")
+        articles = searcher.search("خلية إرهابية", share=True, interval="day", group="articles")
+        others = searcher.search("رقم", sources=["okaz"]).total  # okaz's other stories
+    # okaz carried the wire story and the others: stories over stories, articles over articles.
+    assert stories.attention.sources["okaz"] == pytest.approx(1 / (1 + others))
+    assert articles.attention.sources["okaz"] == pytest.approx(1 / 7)
+    assert others < 6  # the copies of the other two stories are folded too

@@ -382,7 +382,7 @@ def test_the_chart_and_sources_as_shares_of_everything_published(client):
     counts = client.get("/", query_string={"q": BROAD}).get_data(as_text=True)
     assert "النسبة من كل ما نُشر</a>" in counts and "٪" not in counts
     page = client.get("/", query_string={"q": BROAD, "share": 1}).get_data(as_text=True)
-    assert "نسبة القصص المطابقة من كل ما نُشر" in page  # near-duplicates are one story
+    assert "نسبة القصص المطابقة من كل القصص المنشورة" in page  # near-duplicates are one story
     assert "<strong>النسبة من كل ما نُشر</strong>" in page
     assert "فرانس 24</bdi> <span class=\"count\">1 · 100٪</span>" in page
     assert 'name="share" value="1"' in page  # the filters keep the mode
