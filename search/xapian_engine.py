@@ -289,18 +289,17 @@ class XapianEngine:
                                          sizes, True)  # fmt: skip
         partial_total = 0
         if partial is not None:
-            rest = {}
-            for key, _, _, count in _story_matches(self._spied(ranking, partial, everything)):
-                if key not in sizes:
-                    rest[key] = rest.get(key, 0) + count
-            partial_total = len(rest)
+            # The stories with only partial articles: every story of the partial query (it
+            # holds the counted articles too), less the counted ones. Collapsing over every
+            # match makes Xapian's lower bound the exact number of stories.
+            partial_total = self._story_count(ranking, partial, everything) - len(sizes)
             offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
             if more:
                 found, found_stories = self._story_hits(
-                    ranking, request, partial, 0, offset + more + len(sizes), rest, False
+                    ranking, request, partial, 0, offset + more + len(sizes), None, False
                 )
                 listed = [pair for pair in zip(found, found_stories, strict=True)
-                          if pair[1].key in rest][offset : offset + more]  # fmt: skip
+                          if pair[1].key not in sizes][offset : offset + more]  # fmt: skip
                 hits += [hit for hit, _ in listed]
                 stories += [story for _, story in listed]
         return Found(
@@ -314,6 +313,12 @@ class XapianEngine:
             stories=tuple(stories),
         )
 
+    def _story_count(self, ranking, query, everything) -> int:
+        enquire = self._enquire(ranking, "relevance")
+        enquire.set_query(query)
+        enquire.set_collapse_key(SLOT_STORY)
+        return enquire.get_mset(0, 0, everything).get_matches_lower_bound()
+
     def _spied(self, ranking, query, everything):
         spy = xapian.ValueCountMatchSpy(SLOT_STORY_INFO)
         enquire = self._enquire(ranking, "relevance")
@@ -324,14 +329,15 @@ class XapianEngine:
 
     def _story_hits(self, ranking, request, query, first, count, sizes, counted):
         """The best article of each story ranked ``first`` on (``count`` of them), and
-        their stories (``sizes``: matching articles per story key)."""
+        their stories (``sizes``: matching articles per story key; None: as many as
+        Xapian collapsed into each, every match being checked)."""
         enquire = self._enquire(ranking, request.sort)
         enquire.set_query(query)
         enquire.set_collapse_key(SLOT_STORY)
         hits, stories = [], []
         for item in enquire.get_mset(first, max(count, 0), self.shards.database.get_doccount()):
             key = int(item.document.get_value(SLOT_STORY).decode("ascii"), 16)
-            size = sizes.get(key, 1)
+            size = sizes.get(key, 1) if sizes is not None else item.collapse_count + 1
             others: tuple[dict, ...] = ()
             if size > 1:
                 same = self._enquire(ranking, request.sort)
