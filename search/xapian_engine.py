@@ -296,12 +296,11 @@ class XapianEngine:
             offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
             if more:
                 found, found_stories = self._story_hits(
-                    ranking, request, partial, 0, offset + more + len(sizes), None, False
+                    ranking, request, partial, 0, offset + more + len(sizes), None, False,
+                    skip=sizes, listed=(offset, offset + more),
                 )
-                listed = [pair for pair in zip(found, found_stories, strict=True)
-                          if pair[1].key not in sizes][offset : offset + more]  # fmt: skip
-                hits += [hit for hit, _ in listed]
-                stories += [story for _, story in listed]
+                hits += found
+                stories += found_stories
         return Found(
             hits=hits,
             total=len(sizes),
@@ -327,16 +326,24 @@ class XapianEngine:
         enquire.get_mset(0, 0, everything)
         return spy
 
-    def _story_hits(self, ranking, request, query, first, count, sizes, counted):
+    def _story_hits(self, ranking, request, query, first, count, sizes, counted, skip=(),
+                    listed=None):  # fmt: skip
         """The best article of each story ranked ``first`` on (``count`` of them), and
         their stories (``sizes``: matching articles per story key; None: as many as
-        Xapian collapsed into each, every match being checked)."""
+        Xapian collapsed into each, every match being checked). Stories in ``skip`` are
+        passed over, and of the rest only the ``listed`` (start, stop) are read."""
         enquire = self._enquire(ranking, request.sort)
         enquire.set_query(query)
         enquire.set_collapse_key(SLOT_STORY)
         hits, stories = [], []
+        place = -1
         for item in enquire.get_mset(first, max(count, 0), self.shards.database.get_doccount()):
             key = int(item.document.get_value(SLOT_STORY).decode("ascii"), 16)
+            if key in skip:
+                continue
+            place += 1
+            if listed is not None and not listed[0] <= place < listed[1]:
+                continue
             size = sizes.get(key, 1) if sizes is not None else item.collapse_count + 1
             others: tuple[dict, ...] = ()
             if size > 1:
