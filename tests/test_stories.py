@@ -214,3 +214,11 @@ def test_attention_as_stories_divides_by_the_stories_the_archive_has(index):
     assert stories.attention.sources["okaz"] == pytest.approx(1 / (1 + others))
     assert articles.attention.sources["okaz"] == pytest.approx(1 / 7)
     assert others < 6  # the copies of the other two stories are folded too
+
+
+def test_stories_with_only_some_words_are_counted_and_listed_after(index):
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية الشرقية")
+    assert (found.total, found.articles, found.partial) == (1, 3, 1)
+    assert [(hit.complete, hit.similar) for hit in found.hits] == [(True, 2), (False, 0)]
+    assert found.hits[1].id == "raid"
