@@ -177,11 +177,10 @@ class XapianEngine:
         parsed = request.parsed
         relaxed = to_query(query_plan(parsed, False, ranking))
         strict = to_query(query_plan(parsed, True, ranking)) if request.match == "all" else None
-        dated = _date_filter(request.filters)
-        if request.story is not None:
-            dated = _both(dated, _story_filter(request.story))
-        labels = _label_filter(request.filters)
-        dated = _both(dated, labels) if labels is not None else dated
+        story = None if request.story is None else _story_filter(request.story)
+        narrowed = _both(_date_filter(request.filters), story)  # what every count keeps
+        base = _filtered(strict or relaxed, narrowed)  # the facets add their own filters
+        dated = _both(narrowed, _label_filter(request.filters))
         sources = _source_filter(request.filters)
         counted_all = _filtered(strict or relaxed, dated)  # before the source filter
         counted = _filtered(counted_all, sources)
@@ -192,8 +191,6 @@ class XapianEngine:
         if interval is None:  # an export: the counted articles only
             partial = None
         find = self._find_stories if request.group == "stories" else self._find
-        base = _filtered(_filtered(strict or relaxed, _date_filter(request.filters)),
-                         None if request.story is None else _story_filter(request.story))
         with self._lock:
             found = self._guard(
                 lambda: find(
@@ -445,8 +442,9 @@ def _label_filter(filters: Filters):
 
 
 def _both(first, second):
-    if first is None:
-        return second
+    """Both conditions (either may be None: no condition)."""
+    if first is None or second is None:
+        return second if first is None else first
     return xapian.Query(xapian.Query.OP_AND, first, second)
 
 
