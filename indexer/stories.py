@@ -210,6 +210,8 @@ def _best_earlier(signatures: np.ndarray, first_new: int) -> np.ndarray:
     ])  # fmt: skip
     keep = shares >= THRESHOLD
     pairs, shares = pairs[keep], shares[keep]
+    if not len(pairs):  # candidates, but none close enough
+        return best
     order = np.lexsort((pairs[:, 1], -shares, pairs[:, 0]))  # per later row: best, earliest
     pairs = pairs[order]
     first = np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0]))

@@ -205,6 +205,23 @@ def test_banding_proposes_exactly_the_pairs_datasketchs_lsh_puts_in_one_bucket()
     assert found == expected and len(found) > 100
 
 
+def test_articles_that_share_one_band_but_little_else_stay_stories_of_their_own():
+    """Banding proposes them as candidates; their similarity falls short of the threshold
+    (a collection with no near-duplicate at all once failed to build on this)."""
+    import numpy as np
+
+    from indexer.stories import PERMUTATIONS, Stories
+
+    rng = np.random.default_rng(5)
+    first = rng.integers(1, 2**32, PERMUTATIONS, dtype=np.uint32)
+    second = rng.integers(1, 2**32, PERMUTATIONS, dtype=np.uint32)
+    second[:4] = first[:4]  # one band of four values alike: a candidate pair, 4/128 shared
+    copy = first.copy()
+    stories = Stories.empty().extend([(10, first), (11, second)])
+    assert stories.key_of(np.array([10, 11])).tolist() == [10, 11]
+    assert stories.extend([(12, copy)]).key_of(np.array([12])).tolist() == [10]
+
+
 def test_attention_as_stories_divides_by_the_stories_the_archive_has(index):
     with Searcher(index) as searcher:
         stories = searcher.search("خلية إرهابية", share=True, interval="day")
