@@ -65,6 +65,9 @@ class Config:
         _RANKING.bm25_k1, "BM25 term-frequency saturation (higher: repeats count more)."
     )
     bm25_b: float = _setting(_RANKING.bm25_b, "BM25 length normalization (0: none, 1: full).")
+    bm25_b_title: float = _setting(
+        _RANKING.bm25_b_title, "BM25 length normalization of the title (0: none, 1: full)."
+    )
     lead_boost: float = _setting(
         _RANKING.lead_boost, "Extra weight for words in the opening words of an article."
     )

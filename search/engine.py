@@ -238,10 +238,13 @@ class Evaluator:
     and a concept as one BM25F term. A concept met again (the strict and the relaxed plan of
     one request share them) is scored once."""
 
-    def __init__(self, arrays: IndexArrays, k1: float, b: float):
+    def __init__(
+        self, arrays: IndexArrays, k1: float, b: float, field_b: dict[str, float] | None = None
+    ):
         self.arrays = arrays
         self.k1 = k1
         self.b = b
+        self.field_b = field_b or {}  # a field's own length normalization, where it has one
         self._scored: dict[plan.Concept, Matches] = {}
 
     def run(self, query: plan.Node) -> Matches:
@@ -296,7 +299,7 @@ class Evaluator:
         idf = lucene_idf(self.arrays.documents, containing)
         average = self.arrays.average_length(field)
         lengths = self.arrays.lengths(field)[docs]
-        k1, b = self.k1, self.b
+        k1, b = self.k1, self.field_b.get(field, self.b)
         return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
 
     def _term_scores(self, field: str, text: str) -> tuple[Postings, np.ndarray]:
@@ -328,9 +331,9 @@ class Evaluator:
 
     def _concept(self, node: plan.Concept) -> Matches:
         """BM25F: a document's weighted occurrences of the names in each field, each field's
-        divided by that field's length normalization, added up, then saturated once, under
-        the idf of the documents with any name in any field (counted like a term's document
-        frequency: deleted articles included)."""
+        divided by that field's length normalization (with the field's own b, if it has
+        one), added up, then saturated once, under the idf of the documents with any name in
+        any field (counted like a term's document frequency: deleted articles included)."""
         matches = self._empty()
         tf = np.zeros(self.arrays.size)
         for part in node.parts:
@@ -339,7 +342,8 @@ class Evaluator:
                 continue
             lengths = self.arrays.lengths(part.field)[docs]
             average = self.arrays.average_length(part.field)
-            tf[docs] += part.weight * counts / ((1 - self.b) + self.b * lengths / average)
+            b = self.field_b.get(part.field, self.b)
+            tf[docs] += part.weight * counts / ((1 - b) + b * lengths / average)
             matches.mask[docs] = True
         docs = np.flatnonzero(matches.mask)
         if len(docs):

@@ -55,7 +55,9 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
     the strict plan only says which of them have every concept.
     """
     parsed = request.parsed
-    evaluator = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b)
+    evaluator = Evaluator(
+        arrays, ranking.bm25_k1, ranking.bm25_b, {"title": ranking.bm25_b_title}
+    )
     matches = evaluator.run(query_plan(parsed, False, ranking))
     every = None
     if request.match == "all":

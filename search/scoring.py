@@ -23,6 +23,9 @@ class Ranking:
 
     bm25_k1: float = 1.0  # term-frequency saturation (higher: repeats count more)
     bm25_b: float = 0.75  # length normalization (0: none, 1: full)
+    # The title's own, lower: a headline's length is mostly its outlet's house style (5.4
+    # words on average in al-Watan, 10.9 in France 24), not a sign that it says less.
+    bm25_b_title: float = 0.2
     title_boost: float = 3.0  # an occurrence in the title against one in the body
     lead_boost: float = 0.5  # extra weight for occurrences among the opening words of the body
     exact_boost: float = 0.3  # extra weight for the query's own word forms (unstemmed)

@@ -178,9 +178,10 @@ def _occurrences(reader, field: str, names: tuple[plan.Name, ...]) -> dict[int, 
 def _bm25f(whooshs, concept: plan.Concept, ranking: Ranking) -> dict[int, float]:
     """The concept's BM25F score in each document, from the formula over Whoosh's postings
     and field lengths."""
-    reader, k1, b = whooshs.reader(), ranking.bm25_k1, ranking.bm25_b
+    reader, k1 = whooshs.reader(), ranking.bm25_k1
     tf: dict[int, float] = {}
     for part in concept.parts:
+        b = ranking.bm25_b_title if part.field == "title" else ranking.bm25_b
         average = reader.field_length(part.field) / reader.doc_count_all()
         for doc, count in _occurrences(reader, part.field, part.names).items():
             norm = (1 - b) + b * reader.doc_field_length(doc, part.field) / average
@@ -191,7 +192,7 @@ def _bm25f(whooshs, concept: plan.Concept, ranking: Ranking) -> dict[int, float]
 
 def _compare_concepts(index_dir, query: str) -> None:
     """Every concept of the shipped plan (aliases, spellings, phrases, the lead) scores as
-    BM25F computed by hand from Whoosh's own postings."""
+    BM25F computed by hand from Whoosh's own postings, the title with its own b."""
     generation = current_generation(index_dir)
     ranking = Ranking()
     parsed = QueryReader().read(query)
@@ -200,7 +201,9 @@ def _compare_concepts(index_dir, query: str) -> None:
         concepts = _concepts(query_plan(parsed, False, ranking))
         assert concepts, query
         for concept in concepts:
-            matches = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b).run(concept)
+            matches = Evaluator(
+                arrays, ranking.bm25_k1, ranking.bm25_b, {"title": ranking.bm25_b_title}
+            ).run(concept)
             expected = _bm25f(whooshs, concept, ranking)
             assert set(np.flatnonzero(matches.mask)) == set(expected), (query, concept)
             for docnum, score in expected.items():
