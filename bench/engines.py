@@ -6,6 +6,8 @@
   writer, a MultifieldParser with OR, 10 hits with Whoosh's own highlighted snippet.
 - SQLite FTS5 (Python's sqlite3): unicode61 with diacritics removed, bm25 rank, 10 hits
   with FTS5's snippet(), and the total count.
+- Lucene 9 (bench/lucene.py, when pyserini and a JDK are installed by hand): Anserini's
+  ArabicAnalyzer index built with one thread, BM25, the top 100 ids of each query.
 - naba-xapian, naba-xapian-4: naba on its Xapian backend, one shard or four, searched from
   the folder; naba-xapian-4-remote: the four shards behind four `xapian-tcpsrv` servers on
   loopback, searched through ``shard_servers``.
@@ -20,7 +22,9 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-ENGINES = ("naba", "whoosh", "fts5")
+from bench import lucene
+
+ENGINES = ("naba", "whoosh", "fts5") + (("lucene",) if lucene.available() else ())
 XAPIAN_ENGINES = {"naba-xapian": 1, "naba-xapian-4": 4}
 _WORD = re.compile(r"\w+")
 
@@ -53,6 +57,8 @@ def build(engine: str, sources: list[Path], out: Path) -> int:
         return _build_whoosh(sources, out)
     if engine == "fts5":
         return _build_fts5(sources, out)
+    if engine == "lucene":
+        return lucene.build(read_articles(sources), out)
     raise ValueError(engine)
 
 
@@ -170,6 +176,17 @@ class Fts5Runner(Runner):
         self.connection.close()
 
 
+class LuceneRunner(Runner):
+    def __init__(self, index: Path) -> None:
+        self.searcher = lucene.Searcher(index)
+
+    def __call__(self, query: str) -> int:
+        return len(self.searcher.search(query))
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
 class RemoteNabaRunner(NabaRunner):
     """naba over the four shards of build-naba-xapian-4, each behind its own xapian-tcpsrv
     on loopback (started here, stopped by close)."""
@@ -192,6 +209,7 @@ RUNNERS = {
     "naba": NabaRunner,
     "whoosh": WhooshRunner,
     "fts5": Fts5Runner,
+    "lucene": LuceneRunner,
     "naba-xapian": NabaRunner,
     "naba-xapian-4": NabaRunner,
     "naba-xapian-4-remote": RemoteNabaRunner,
