@@ -19,10 +19,17 @@ class Columns:
 
     def __init__(self, reader: IndexReader) -> None:
         self.days = reader.days()
+        dated = self.days[self.days != UNDATED]
+        self._first_day = int(dated.min()) if len(dated) else 0
         self.source_names, self.source_codes = reader.sources()
         self.known_sources = frozenset(self.source_names)
         self.seqs = reader.seqs()
         self.stories = reader.stories()  # each document's story key (indexer/stories.py)
+        # Whether a document's story has other documents in the index: most stand alone,
+        # and counting stories only needs to sort the others.
+        keys, sizes = np.unique(self.stories, return_counts=True)
+        self.shared = sizes[np.searchsorted(keys, self.stories)] > 1
+        self.key_space = int(keys[-1]) + 1 if len(keys) else 0  # story keys are below it
         self.labels = {label: reader.labels(label) for label in ("category", "author")}
         self.labels["source"] = (self.source_names, self.source_codes)
 
@@ -74,8 +81,13 @@ class Columns:
 
     def per_day(self, docs: np.ndarray) -> dict[date, int]:
         """The dated documents counted per day."""
-        days, counts = np.unique(self.days[docs], return_counts=True)
-        return {date.fromordinal(int(d)): int(c) for d, c in zip(days, counts, strict=True) if d}
+        days = self.days[docs]
+        days = days[days != UNDATED]
+        if not len(days):
+            return {}
+        counts = np.bincount(days - self._first_day)
+        return {date.fromordinal(int(d) + self._first_day): int(counts[d])
+                for d in np.flatnonzero(counts)}  # fmt: skip
 
     def by_date(self, docs: np.ndarray, newest: bool) -> np.ndarray:
         """The documents newest or oldest first; undated ones last, ties in build order."""

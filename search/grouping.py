@@ -44,10 +44,11 @@ def ordered(columns: Columns, scores: np.ndarray, docs: np.ndarray, sort: str) -
     return columns.by_date(docs, newest=sort == "newest")
 
 
-def best_of_each(stories: np.ndarray, docs_in_order: np.ndarray) -> np.ndarray:
-    """The first article of each story among ``docs_in_order``, in that order."""
-    _, first = np.unique(stories[docs_in_order], return_index=True)
-    return docs_in_order[np.sort(first)]
+def story_count(columns: Columns, docs: np.ndarray) -> int:
+    """How many stories ``docs`` belong to."""
+    shared = columns.shared[docs]
+    together = columns.stories[docs[shared]]
+    return len(docs) - len(together) + len(np.unique(together))
 
 
 def story_page(
@@ -61,33 +62,72 @@ def story_page(
 ) -> tuple[list[StoryHit], int, int]:
     """The stories ranked ``start`` to ``stop`` (the counted ones, then those with only
     partial articles), how many stories are counted, and how many are listed after them."""
-    stories = columns.stories
-    counted_order = ordered(columns, scores, counted, sort)
-    partial_order = ordered(columns, scores, partial, sort)
-    partial_order = partial_order[~np.isin(stories[partial_order], stories[counted])]
+    if len(partial) and len(counted):  # a story with a counted article is a counted story
+        seen = np.zeros(columns.key_space, dtype=bool)
+        seen[columns.stories[counted]] = True
+        partial = partial[~seen[columns.stories[partial]]]
     page: list[StoryHit] = []
-    lists = ((counted_order, True), (partial_order, False))
-    best = [best_of_each(stories, docs) for docs, _ in lists]
     offset = 0
-    for (docs, is_counted), heads in zip(lists, best, strict=True):
-        for doc in heads[max(start - offset, 0) : max(stop - offset, 0)]:
-            key = int(stories[doc])
-            members = docs[stories[docs] == key]
-            others = members[members != doc]
+    totals = []
+    for docs, is_counted in ((counted, True), (partial, False)):
+        total = story_count(columns, docs)
+        first, last = max(start - offset, 0), min(max(stop - offset, 0), total)
+        for members in _first_stories(columns, scores, docs, sort, last)[first:]:
+            doc = int(members[0])
             page.append(
-                StoryHit(int(doc), float(scores[doc]) if sort == "relevance" else 0.0,
-                         is_counted, key, len(members),
-                         tuple(int(d) for d in others[:OTHERS_SHOWN]))  # fmt: skip
+                StoryHit(doc, float(scores[doc]) if sort == "relevance" else 0.0, is_counted,
+                         int(columns.stories[doc]), len(members),
+                         tuple(int(d) for d in members[1 : OTHERS_SHOWN + 1]))  # fmt: skip
             )
-        offset += len(heads)
-    return page, len(best[0]), len(best[1])
+        totals.append(total)
+        offset += total
+    return page, totals[0], totals[1]
+
+
+def _first_stories(
+    columns: Columns, scores: np.ndarray, docs: np.ndarray, sort: str, wanted: int
+) -> list[np.ndarray]:
+    """The first ``wanted`` stories of ``docs`` in the search's order, each as its articles
+    among ``docs`` in that order (the first is where the story stands). By relevance, only
+    the best articles are sorted, as many as it takes to reach ``wanted`` stories."""
+    if wanted <= 0 or not len(docs):
+        return []
+    stories = columns.stories
+    size = min(len(docs), 2 * wanted + 8)
+    while True:
+        prefix = _best(columns, scores, docs, size, sort)
+        _, first = np.unique(stories[prefix], return_index=True)
+        if len(first) >= wanted or len(prefix) == len(docs):
+            break
+        size = min(len(docs), size * 4)
+    heads = prefix[np.sort(first)[:wanted]]
+    together = heads[columns.shared[heads]]
+    members = {}
+    if len(together):  # the other articles of those stories, in the search's order
+        keys = stories[together]
+        found = ordered(columns, scores, docs[np.isin(stories[docs], keys)], sort)
+        members = {int(key): found[stories[found] == key] for key in keys}
+    return [members.get(int(stories[head]), heads[i : i + 1]) for i, head in enumerate(heads)]
+
+
+def _best(columns: Columns, scores: np.ndarray, docs: np.ndarray, size: int, sort: str):
+    """The first ``size`` or more of ``docs`` in the search's order (every article tied
+    with the last of them included, so that it is the order's own beginning)."""
+    if sort != "relevance" or len(docs) <= size:
+        return ordered(columns, scores, docs, sort)
+    chosen = scores[docs]
+    threshold = -np.partition(-chosen, size - 1)[size - 1]
+    return ordered(columns, scores, docs[chosen >= threshold], sort)
 
 
 def story_source_counts(columns: Columns, docs: np.ndarray) -> list[tuple[str, int]]:
     """(source, stories it carried among ``docs``) pairs, most first; no source left out."""
+    shared = columns.shared[docs]
     codes = columns.source_codes[docs].astype(np.int64)
-    pairs = np.unique((codes << 40) | columns.stories[docs])
-    counts = np.bincount(pairs >> 40, minlength=len(columns.source_names) + 1)
+    size = len(columns.source_names) + 1
+    counts = np.bincount(codes[~shared], minlength=size)  # a story of one article
+    pairs = np.unique((codes[shared] << 40) | columns.stories[docs[shared]])
+    counts += np.bincount(pairs >> 40, minlength=size)
     names = columns.source_names
     found = [(names[code - 1], int(counts[code])) for code in np.flatnonzero(counts) if code]
     return sorted(found, key=lambda pair: (-pair[1], pair[0]))
@@ -100,14 +140,16 @@ def story_series(columns: Columns, docs: np.ndarray, interval: str) -> TimeSerie
 
 def earliest_of_each(columns: Columns, docs: np.ndarray) -> np.ndarray:
     """The earliest dated article of each story among ``docs`` (an undated one only when
-    the story has no dated article)."""
-    if not len(docs):
+    the story has no dated article), in no particular order."""
+    shared = columns.shared[docs]
+    together = docs[shared]
+    if not len(together):
         return docs
-    days = columns.days[docs].astype(np.int64)
+    days = columns.days[together].astype(np.int64)
     when = np.where(days == UNDATED, _UNDATED_LAST, days)
-    keys = columns.stories[docs]
+    keys = columns.stories[together]
     order = np.lexsort((when, keys))
     keys = keys[order]
     first = np.ones(len(order), dtype=bool)
     first[1:] = keys[1:] != keys[:-1]
-    return docs[order][first]
+    return np.concatenate([docs[~shared], together[order][first]])
