@@ -127,11 +127,7 @@ class Stories:
 
     def key_of(self, seqs: np.ndarray) -> np.ndarray:
         """The story key of each of these seqs (its own seq for one the stories lack)."""
-        seqs = np.asarray(seqs, dtype=np.int64)
-        if not len(self.seqs):
-            return seqs.copy()
-        place = np.searchsorted(self.seqs, seqs).clip(0, len(self.seqs) - 1)
-        return np.where(self.seqs[place] == seqs, self.keys[place], seqs)
+        return _keys_of(self.seqs, self.keys, seqs)
 
     def keep(self, seqs: Iterable[int]) -> Stories:
         """The stories of these seqs only (what is left after deletions)."""
@@ -163,6 +159,25 @@ class Stories:
             if best[row] >= 0:
                 keys[row] = keys[best[row]]
         return Stories(seqs, keys, signatures)
+
+
+def story_keys(generation: Path, seqs: np.ndarray) -> np.ndarray | None:
+    """The story key of each of these seqs as a generation keeps them (its own seq for one
+    they lack), without reading the signatures (what searches need); None when the
+    generation has no stories (an older naba)."""
+    path = Path(generation) / STORIES_FILE
+    if not path.exists():
+        return None
+    with np.load(path) as saved:
+        return _keys_of(saved["seqs"], saved["keys"], seqs)
+
+
+def _keys_of(story_seqs: np.ndarray, story_keys: np.ndarray, seqs: np.ndarray) -> np.ndarray:
+    seqs = np.asarray(seqs, dtype=np.int64)
+    if not len(story_seqs):
+        return seqs.copy()
+    place = np.searchsorted(story_seqs, seqs).clip(0, len(story_seqs) - 1)
+    return np.where(story_seqs[place] == seqs, story_keys[place], seqs)
 
 
 def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:

@@ -225,12 +225,59 @@ def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]], slop: int
     return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Matches:
-    """Scores of every document (0 where it does not match) and which documents match."""
+    """The matching documents, ascending, and the score of each: only where a plan
+    matches, so that a query costs what its postings cost, not what the archive's size
+    does."""
 
-    scores: np.ndarray
-    mask: np.ndarray
+    docs: np.ndarray  # int64, ascending, unique
+    scores: np.ndarray  # float64, one per document
+
+    def dense(self, size: int) -> np.ndarray:
+        """A score for every document number below ``size`` (0 where none matches)."""
+        scores = np.zeros(size)
+        scores[self.docs] = self.scores
+        return scores
+
+    def mask(self, size: int) -> np.ndarray:
+        """Whether each document number below ``size`` matches."""
+        mask = np.zeros(size, dtype=bool)
+        mask[self.docs] = True
+        return mask
+
+    def scaled(self, boost: float) -> Matches:
+        return self if boost == 1.0 else Matches(self.docs, self.scores * boost)
+
+    def at(self, docs: np.ndarray) -> np.ndarray:
+        """The scores of ``docs`` (ascending), 0 for those that do not match."""
+        if not len(self.docs):
+            return np.zeros(len(docs))
+        place = np.searchsorted(self.docs, docs).clip(max=len(self.docs) - 1)
+        return np.where(self.docs[place] == docs, self.scores[place], 0.0)
+
+
+NO_MATCHES = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
+
+
+def union(parts: list[Matches]) -> Matches:
+    """The documents any part matches, with the scores of those that match added."""
+    parts = [part for part in parts if len(part.docs)]
+    if len(parts) <= 1:
+        return parts[0] if parts else NO_MATCHES
+    docs, inverse = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
+    weights = np.concatenate([part.scores for part in parts])
+    return Matches(docs, np.bincount(inverse, weights=weights, minlength=len(docs)))
+
+
+def intersection(parts: list[Matches]) -> Matches:
+    """The documents every part matches, with their scores added."""
+    if not parts or any(not len(part.docs) for part in parts):
+        return NO_MATCHES
+    docs = min((part.docs for part in parts), key=len)
+    for part in parts:
+        docs = docs[np.isin(docs, part.docs, assume_unique=True)]
+    return Matches(docs, np.add.reduce([part.at(docs) for part in parts]))
 
 
 class Evaluator:
@@ -250,13 +297,8 @@ class Evaluator:
     def run(self, query: plan.Node) -> Matches:
         """Scores and matches of ``query`` over the live documents."""
         matches = self._evaluate(query)
-        matches.mask &= self.arrays.live
-        matches.scores[~matches.mask] = 0.0
-        return matches
-
-    def _empty(self) -> Matches:
-        size = self.arrays.size
-        return Matches(np.zeros(size), np.zeros(size, dtype=bool))
+        live = self.arrays.live[matches.docs]
+        return matches if live.all() else Matches(matches.docs[live], matches.scores[live])
 
     def _evaluate(self, node: plan.Node) -> Matches:
         if isinstance(node, plan.Term):
@@ -267,31 +309,20 @@ class Evaluator:
             found = self._scored.get(node)
             if found is None:
                 found = self._scored[node] = self._concept(node)
-            return Matches(found.scores.copy(), found.mask.copy())  # callers add into them
+            return found
         if isinstance(node, plan.AndNot):
             kept = self._evaluate(node.kept)
-            dropped = self._evaluate(node.dropped).mask
-            kept.mask &= ~dropped
-            kept.scores[dropped] = 0.0
-            return kept
+            dropped = self._evaluate(node.dropped)
+            keep = ~np.isin(kept.docs, dropped.docs, assume_unique=True)
+            return Matches(kept.docs[keep], kept.scores[keep])
         if isinstance(node, plan.AndMaybe):
             required = self._evaluate(node.required)
             optional = self._evaluate(node.optional)
-            required.scores += np.where(required.mask, optional.scores, 0.0)
-            return required
+            return Matches(required.docs, required.scores + optional.at(required.docs))
         if isinstance(node, plan.And):
-            parts = [self._evaluate(part) for part in node.parts]
-            mask = np.logical_and.reduce([part.mask for part in parts])
-            scores = np.where(mask, np.add.reduce([part.scores for part in parts]), 0.0)
-            return Matches(scores * node.boost, mask)
+            return intersection([self._evaluate(part) for part in node.parts]).scaled(node.boost)
         if isinstance(node, plan.Or):
-            total = self._empty()
-            for part in node.parts:
-                found = self._evaluate(part)
-                total.scores += found.scores
-                total.mask |= found.mask
-            total.scores *= node.boost
-            return total
+            return union([self._evaluate(part) for part in node.parts]).scaled(node.boost)
         raise TypeError(f"naba's engine does not evaluate {type(node).__name__} nodes")
 
     def _bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, containing: int) -> np.ndarray:
@@ -302,40 +333,32 @@ class Evaluator:
         k1, b = self.k1, self.field_b.get(field, self.b)
         return idf * (tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * lengths / average))
 
-    def _term_scores(self, field: str, text: str) -> tuple[Postings, np.ndarray]:
+    def _term_scores(self, field: str, text: str) -> Matches:
         postings = self.arrays.postings(field, text)
         if not len(postings.docs):
-            return postings, np.zeros(0)
-        return postings, self._bm25(field, postings.docs, postings.freqs, len(postings.docs))
+            return NO_MATCHES
+        return Matches(
+            postings.docs, self._bm25(field, postings.docs, postings.freqs, len(postings.docs))
+        )
 
     def _term(self, node: plan.Term) -> Matches:
-        matches = self._empty()
-        postings, scores = self._term_scores(node.field, node.text)
-        matches.scores[postings.docs] = scores * node.boost
-        matches.mask[postings.docs] = True
-        return matches
+        return self._term_scores(node.field, node.text).scaled(node.boost)
 
     def _phrase(self, node: plan.Phrase) -> Matches:
         """The documents with the words in order; each scores as its words do there."""
-        matches = self._empty()
         found, _ = self.arrays.phrase_matches(node)
         if not len(found):
-            return matches
-        matches.mask[found] = True
-        for word in node.words:
-            postings, scores = self._term_scores(node.field, word)
-            inside = np.isin(postings.docs, found, assume_unique=True)
-            matches.scores[postings.docs[inside]] += scores[inside]
-        matches.scores *= node.boost
-        return matches
+            return NO_MATCHES
+        scores = np.add.reduce([self._term_scores(node.field, word).at(found)
+                                for word in node.words])  # fmt: skip
+        return Matches(found, scores * node.boost)
 
     def _concept(self, node: plan.Concept) -> Matches:
         """BM25F: a document's weighted occurrences of the names in each field, each field's
         divided by that field's length normalization (with the field's own b, if it has
         one), added up, then saturated once, under the idf of the documents with any name in
         any field (counted like a term's document frequency: deleted articles included)."""
-        matches = self._empty()
-        tf = np.zeros(self.arrays.size)
+        parts = []
         for part in node.parts:
             docs, counts = self.arrays.name_matches(part.field, part.names)
             if not len(docs):
@@ -343,14 +366,13 @@ class Evaluator:
             lengths = self.arrays.lengths(part.field)[docs]
             average = self.arrays.average_length(part.field)
             b = self.field_b.get(part.field, self.b)
-            tf[docs] += part.weight * counts / ((1 - b) + b * lengths / average)
-            matches.mask[docs] = True
-        docs = np.flatnonzero(matches.mask)
-        if len(docs):
-            idf = lucene_idf(self.arrays.documents, len(docs))
-            found = tf[docs]
-            matches.scores[docs] = idf * found * (self.k1 + 1) / (found + self.k1) * node.boost
-        return matches
+            parts.append(Matches(docs, part.weight * counts / ((1 - b) + b * lengths / average)))
+        tf = union(parts)
+        if not len(tf.docs):
+            return NO_MATCHES
+        idf = lucene_idf(self.arrays.documents, len(tf.docs))
+        found = tf.scores
+        return Matches(tf.docs, idf * found * (self.k1 + 1) / (found + self.k1) * node.boost)
 
 
 def top(

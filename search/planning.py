@@ -61,9 +61,9 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
     matches = evaluator.run(query_plan(parsed, False, ranking))
     every = None
     if request.match == "all":
-        every = evaluator.run(query_plan(parsed, True, ranking)).mask
+        every = evaluator.run(query_plan(parsed, True, ranking)).mask(arrays.size)
     filters = request.filters
-    some = np.flatnonzero(matches.mask)
+    some = matches.docs
     if filters.date_from or filters.date_to:
         some = columns.in_dates(some, filters.date_from, filters.date_to)
     if request.story is not None:
@@ -90,7 +90,7 @@ def select(arrays: IndexArrays, columns: Columns, request: Request, ranking: Ran
         docs = some if every is None else some[every[some]]
     partial = some[:0] if every is None else some[~every[some]]
     return Selection(
-        scores=matches.scores,
+        scores=matches.dense(arrays.size),
         docs=docs,
         partial=partial,
         relaxed=every is not None and not len(docs) and bool(len(partial)),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
@@ -103,10 +102,11 @@ def _compare(index_dir, query: str) -> None:
             matches = Evaluator(arrays, ranking.bm25_k1, ranking.bm25_b).run(planned)
             theirs = whooshs.search(_whoosh(planned), limit=None)
             expected = {hit.docnum: hit.score for hit in theirs}
-            assert set(np.flatnonzero(matches.mask)) == set(expected), query
+            assert set(matches.docs.tolist()) == set(expected), query
+            scores = matches.dense(arrays.size)
             for docnum, score in expected.items():
-                assert matches.scores[docnum] == pytest.approx(score, rel=1e-9), query
-            ranked = top(matches.scores, np.flatnonzero(matches.mask), 0, 5)
+                assert scores[docnum] == pytest.approx(score, rel=1e-9), query
+            ranked = top(scores, matches.docs, 0, 5)
             assert [docnum for docnum, _ in ranked] == [hit.docnum for hit in theirs[:5]]
 
 
@@ -205,9 +205,10 @@ def _compare_concepts(index_dir, query: str) -> None:
                 arrays, ranking.bm25_k1, ranking.bm25_b, {"title": ranking.bm25_b_title}
             ).run(concept)
             expected = _bm25f(whooshs, concept, ranking)
-            assert set(np.flatnonzero(matches.mask)) == set(expected), (query, concept)
+            assert set(matches.docs.tolist()) == set(expected), (query, concept)
+            scores = matches.dense(arrays.size)
             for docnum, score in expected.items():
-                assert matches.scores[docnum] == pytest.approx(score, rel=1e-9), query
+                assert scores[docnum] == pytest.approx(score, rel=1e-9), query
 
 
 @pytest.mark.parametrize("query", QUERIES)

@@ -21,7 +21,7 @@ from whoosh.util.numeric import byte_to_length
 from indexer.arrays import ColumnArrays, PostingArrays
 from indexer.errors import IndexUnavailableError, rebuild_hint
 from indexer.schema import TEXT_FIELDS
-from indexer.stories import Stories
+from indexer.stories import story_keys
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
 _LENGTHS_COLUMN = NumericColumn("B")
@@ -156,8 +156,8 @@ class WhooshReader:
 
     def stories(self) -> np.ndarray:
         seqs = self.seqs()
-        stories = Stories.load(self.folder)
-        return stories.key_of(seqs) if stories is not None else seqs.copy()
+        keys = story_keys(self.folder, seqs)
+        return keys if keys is not None else seqs.copy()
 
     def sources(self) -> tuple[list[str], np.ndarray]:
         return self.labels("source")
