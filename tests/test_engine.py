@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -264,3 +265,24 @@ def test_engine_reads_several_segments_and_skips_deleted_articles(tmp_path):
     with Searcher(index) as searcher:
         ids = {hit.id for hit in searcher.search("الغوطة").hits}
         assert ids == {"ghouta-1", "b-ghouta-2"}
+
+
+def test_every_term_is_found_at_its_row_and_no_other_term_is(tmp_path):
+    """Terms that begin with the same eight bytes (four Arabic letters) are told apart."""
+    articles = [
+        {"id": str(n), "title": "", "body": body}
+        for n, body in enumerate(["مقاتل مقاتلين مقاتلة", "مقاتلو المقاومة", "مقاومة مقاتلي"])
+    ]
+    source = tmp_path / "a.jsonl"
+    source.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in articles), "utf-8")
+    build_index([source], tmp_path / "index")
+    reader = WhooshReader(current_generation(tmp_path / "index"))
+    for field in ("body", "exact"):
+        (arrays,) = [segment.arrays(field) for segment in reader.segments]
+        starts = list(arrays.term_starts)
+        terms = [bytes(arrays.terms[a:b]).decode() for a, b in itertools.pairwise(starts)]
+        assert len({t[:4] for t in terms}) < len(terms), terms  # some begin alike
+        assert [arrays.row(term) for term in terms] == list(range(len(terms)))
+        for absent in ("", "م", "مقات", "مقاتلتين", "zz", terms[0] + "x", terms[-1] + "x"):
+            assert absent in terms or arrays.row(absent) is None, absent
+    reader.close()
