@@ -186,8 +186,13 @@ class ArrayEngine:
 
     def warm(self) -> None:
         self.columns()
+        arrays = self.arrays()
         for field in TEXT_FIELDS:
-            self.arrays().lengths(field)
+            arrays.lengths(field)
+            for segment in self.reader.segments:  # what term lookups search
+                found = segment.arrays(field)
+                if found is not None:
+                    found.prefixes  # noqa: B018 (computed once, kept)
 
     def close(self) -> None:
         self.reader.close()
