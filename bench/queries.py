@@ -65,11 +65,21 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--name", default="queries", help="results file name (without suffix)")
     parser.add_argument("--long", type=int, default=LONG_SAMPLE, help="headline queries to run")
+    parser.add_argument(
+        "--index", type=Path,
+        help="one index for naba and every naba@REV (revisions that read its format), "
+        "for example one of bench/scale.py's sizes; peers keep bench/work/build-<engine>",
+    )  # fmt: skip
     args = parser.parse_args()
+
+    def index_of(name: str) -> Path:
+        naba = name == "naba" or is_revision(name)
+        return args.index if naba and args.index else WORK / f"build-{name}"
+
     runners = {
-        name: RevisionRunner(WORK / f"build-{name}", name)
+        name: RevisionRunner(index_of(name), name)
         if is_revision(name)
-        else RUNNERS[name](WORK / f"build-{name}")
+        else RUNNERS[name](index_of(name))
         for name in args.engines
     }
     long_queries = read_queries(LONG_QUERIES)
@@ -86,20 +96,27 @@ def main() -> None:
         print(label, results[label], flush=True)
     for run in runners.values():
         run.close()
-    report(results, args.name)
+    report(results, args.name, args.index)
 
 
-def report(results: dict, out: str = "queries") -> None:
+def report(results: dict, out: str = "queries", index: Path | None = None) -> None:
+    where = (
+        f"naba's and its revisions' index: `{index}`; the peers': both corpora (61,368 "
+        "articles) from `bench/build.py`"
+        if index
+        else "Indexes of both corpora (61,368 articles) from `bench/build.py`"
+    )
     lines = [
         "# Query latency, side by side",
         "",
         f"`python bench/queries.py` on {machine()}.",
-        "Indexes of both corpora (61,368 articles) from `bench/build.py`; one process, one "
+        f"{where}; one process, one "
         f"thread, queries interleaved across engines after {WARMUP} warm-up queries. naba: the "
         "full `Searcher.search` call of the web page (10 hits, highlighted titles and "
         "snippets, source counts, time series, spelling check). Whoosh as shipped: "
         "MultifieldParser(title, body, OR), 10 hits, `highlights('body')`. FTS5: bm25 "
-        "rank, 10 rows with `snippet()`, and `count(*)` of the matches.",
+        "rank, 10 rows with `snippet()`, and `count(*)` of the matches. Lucene (bench/lucene.py): "
+        "Anserini's SimpleSearcher over an ArabicAnalyzer index, BM25, the top 100 ids.",
         "",
         "| queries | engine | p50 | p95 | p99 | mean | naba faster at p50 / p95 |",
         "|---|---|---|---|---|---|---|",
