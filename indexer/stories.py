@@ -185,26 +185,30 @@ def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:
     LSH_PARAMS (the pairs datasketch's MinHashLSH puts in one bucket), the later row from
     ``first_new`` on; rows of zeros (no signature) are never candidates. Vectorized over
     the signature array: a build or update bands every article at once."""
-    bands, rows = LSH_PARAMS
     signed = np.flatnonzero(signatures.any(axis=1))
-    if len(signed) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    found = []
-    for band in range(bands):
-        values = signatures[signed, band * rows : (band + 1) * rows]
-        order = np.lexsort((signed, *values.T[::-1]))  # equal bands together, earliest first
-        values, members = values[order], signed[order]
-        same = (values[1:] == values[:-1]).all(axis=1)
-        starts = np.flatnonzero(np.concatenate(([True], ~same)))
-        sizes = np.diff(np.concatenate((starts, [len(members)])))
-        two = starts[sizes == 2]  # most buckets: one pair, taken at once
-        found.append(np.stack([members[two + 1], members[two]], axis=1))
-        for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-            bucket = members[start : start + min(size, MAX_BUCKET)]
-            later, earlier = np.triu_indices(len(bucket), k=1)[::-1]
-            found.append(np.stack([bucket[later], bucket[earlier]], axis=1))
-    pairs = np.concatenate(found)
+    found = [_band_pairs(signatures, signed, band) for band in range(LSH_PARAMS[0])]
+    pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64), *found])
     return np.unique(pairs[pairs[:, 0] >= first_new], axis=0)
+
+
+def _band_pairs(signatures: np.ndarray, rows: np.ndarray, band: int) -> np.ndarray:
+    """(later, earlier) pairs of ``rows`` (ascending) that agree on every value of one band."""
+    if len(rows) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    width = LSH_PARAMS[1]
+    values = signatures[rows, band * width : (band + 1) * width]
+    order = np.lexsort((rows, *values.T[::-1]))  # equal bands together, earliest first
+    values, members = values[order], rows[order]
+    same = (values[1:] == values[:-1]).all(axis=1)
+    starts = np.flatnonzero(np.concatenate(([True], ~same)))
+    sizes = np.diff(np.concatenate((starts, [len(members)])))
+    two = starts[sizes == 2]  # most buckets: one pair, taken at once
+    found = [np.stack([members[two + 1], members[two]], axis=1)]
+    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
+        bucket = members[start : start + min(size, MAX_BUCKET)]
+        later, earlier = np.triu_indices(len(bucket), k=1)[::-1]
+        found.append(np.stack([bucket[later], bucket[earlier]], axis=1))
+    return np.concatenate(found)
 
 
 # A band shared by more articles than this pairs only its earliest ones: a flood of one
@@ -214,21 +218,65 @@ MAX_BUCKET = 200
 
 def _best_earlier(signatures: np.ndarray, first_new: int) -> np.ndarray:
     """For each row from ``first_new`` on, the earlier candidate row it shares the most
-    signature values with, at THRESHOLD or more (the earliest of equals); -1 for none."""
+    signature values with, at THRESHOLD or more (the earliest of equals); -1 for none.
+
+    Exact copies (the same values throughout) come first: each joins the earliest of its
+    copies, which no other row can beat, and only the earliest of each set of copies is
+    banded. An archive that holds a story many times over then bands it once, and the
+    pairs are compared band by band, keeping each row's best so far, so that memory stays
+    with one band's pairs.
+    """
     best = np.full(len(signatures), -1, dtype=np.int64)
-    pairs = candidate_pairs(signatures, first_new)
-    if not len(pairs):
+    signed = np.flatnonzero(signatures.any(axis=1))
+    if len(signed) < 2:
         return best
-    shares = np.concatenate([
-        (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
-        for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000))
-    ])  # fmt: skip
-    keep = shares >= THRESHOLD
-    pairs, shares = pairs[keep], shares[keep]
-    if not len(pairs):  # candidates, but none close enough
-        return best
-    order = np.lexsort((pairs[:, 1], -shares, pairs[:, 0]))  # per later row: best, earliest
-    pairs = pairs[order]
-    first = np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0]))
-    best[pairs[first, 0]] = pairs[first, 1]
+    earliest = _earliest_copies(signatures, signed)
+    copy = earliest != signed
+    placed = copy & (signed >= first_new)
+    best[signed[placed]] = earliest[placed]
+    distinct = signed[~copy]
+    share = np.zeros(len(signatures))  # the best share found so far for each row
+    for band in range(LSH_PARAMS[0]):
+        pairs = _band_pairs(signatures, distinct, band)
+        pairs = pairs[pairs[:, 0] >= first_new]
+        if not len(pairs):
+            continue
+        shares = np.concatenate([
+            (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
+            for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000))
+        ])  # fmt: skip
+        keep = shares >= THRESHOLD
+        pairs, shares = pairs[keep], shares[keep]
+        order = np.lexsort((pairs[:, 1], -shares, pairs[:, 0]))  # per later row: best, earliest
+        pairs, shares = pairs[order], shares[order]
+        first = np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0]))[: len(pairs)]
+        rows, earlier, shares = pairs[first, 0], pairs[first, 1], shares[first]
+        better = (shares > share[rows]) | ((shares == share[rows]) & (earlier < best[rows]))
+        best[rows[better]] = earlier[better]
+        share[rows[better]] = shares[better]
     return best
+
+
+def _earliest_copies(signatures: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """For each of ``rows`` (ascending), the earliest of them with exactly its values."""
+    hashes = np.concatenate([
+        (signatures[chunk].astype(np.uint64) * _ROW_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+        for chunk in np.array_split(rows, max(1, len(rows) // 8_192))
+    ])  # fmt: skip
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    earliest = rows[first[inverse]]
+    same = np.concatenate([
+        (signatures[chunk] == signatures[earliest[part]]).all(axis=1)
+        for chunk, part in zip(
+            np.array_split(rows, max(1, len(rows) // 8_192)),
+            np.array_split(np.arange(len(rows)), max(1, len(rows) // 8_192)),
+            strict=True,
+        )
+    ])  # fmt: skip
+    return np.where(same, earliest, rows)  # a hash shared by two different rows: neither
+
+
+# Odd 64-bit multipliers, one per signature value, for hashing a whole row at once.
+_ROW_MULTIPLIERS = np.random.default_rng(SEED).integers(
+    1, 2**63, PERMUTATIONS, dtype=np.uint64
+) | np.uint64(1)

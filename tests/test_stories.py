@@ -222,6 +222,25 @@ def test_articles_that_share_one_band_but_little_else_stay_stories_of_their_own(
     assert stories.extend([(12, copy)]).key_of(np.array([12])).tolist() == [10]
 
 
+def test_a_dispatch_published_hundreds_of_times_is_one_story(tmp_path):
+    """More copies than one LSH bucket pairs (MAX_BUCKET): each copy still joins the
+    first, and a near-copy joins them."""
+    from indexer.stories import MAX_BUCKET
+
+    copies = [{"id": f"copy-{n}", "source": "was", "date": "2015-08-02",
+               "title": "القبض على خلية إرهابية", "body": WIRE} for n in range(MAX_BUCKET + 60)]
+    near = {"id": "near", "source": "okaz", "date": "2015-08-03", "title": "خلية الشرقية",
+            "body": f"الرياض - واس: {WIRE}، وأكد أن الأجهزة الأمنية ستواصل جهودها"}
+    index = tmp_path / "index"
+    build_index([_write(tmp_path, "a.jsonl", [*copies, near, *_articles()[3:]])], index,
+                processes=1)  # fmt: skip
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية", group="stories")
+        wire = [hit for hit in found.hits if hit.id.startswith("copy") or hit.id == "near"]
+        assert len(wire) == 1 and wire[0].similar == MAX_BUCKET + 60
+        assert found.articles == MAX_BUCKET + 62  # the copies, the near one and the raid
+
+
 def test_attention_as_stories_divides_by_the_stories_the_archive_has(index):
     with Searcher(index) as searcher:
         stories = searcher.search("خلية إرهابية", share=True, interval="day")
