@@ -75,7 +75,7 @@ class RevisionRunner:
     def __init__(self, index: Path, engine: str) -> None:
         self.elapsed_ms = 0.0
         self._process = subprocess.Popen(
-            [sys.executable, "-c", _SERVER, str(index)],
+            [sys.executable, "-c", _SERVER, str(Path(index).resolve())],
             cwd=worktree(engine), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
             env={**os.environ, **environment(engine)},
         )  # fmt: skip

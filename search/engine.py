@@ -260,14 +260,25 @@ class Matches:
 NO_MATCHES = Matches(np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
-def union(parts: list[Matches]) -> Matches:
-    """The documents any part matches, with the scores of those that match added."""
+def union(parts: list[Matches], size: int) -> Matches:
+    """The documents any part matches (below ``size``), with the scores of those that match
+    added: by sorting them, or for many of them (more than DENSE_SHARE of ``size``) in one
+    array the size of the archive, which costs less than sorting them."""
     parts = [part for part in parts if len(part.docs)]
     if len(parts) <= 1:
         return parts[0] if parts else NO_MATCHES
-    docs, inverse = np.unique(np.concatenate([part.docs for part in parts]), return_inverse=True)
+    every = np.concatenate([part.docs for part in parts])
     weights = np.concatenate([part.scores for part in parts])
+    if len(every) * DENSE_SHARE > size:
+        present = np.zeros(size, dtype=bool)
+        present[every] = True
+        docs = np.flatnonzero(present)
+        return Matches(docs, np.bincount(every, weights=weights, minlength=size)[docs])
+    docs, inverse = np.unique(every, return_inverse=True)
     return Matches(docs, np.bincount(inverse, weights=weights, minlength=len(docs)))
+
+
+DENSE_SHARE = 32  # matches above 1/32 of the archive are added up in an archive-sized array
 
 
 def intersection(parts: list[Matches]) -> Matches:
@@ -322,7 +333,8 @@ class Evaluator:
         if isinstance(node, plan.And):
             return intersection([self._evaluate(part) for part in node.parts]).scaled(node.boost)
         if isinstance(node, plan.Or):
-            return union([self._evaluate(part) for part in node.parts]).scaled(node.boost)
+            parts = [self._evaluate(part) for part in node.parts]
+            return union(parts, self.arrays.size).scaled(node.boost)
         raise TypeError(f"naba's engine does not evaluate {type(node).__name__} nodes")
 
     def _bm25(self, field: str, docs: np.ndarray, tf: np.ndarray, containing: int) -> np.ndarray:
@@ -367,7 +379,7 @@ class Evaluator:
             average = self.arrays.average_length(part.field)
             b = self.field_b.get(part.field, self.b)
             parts.append(Matches(docs, part.weight * counts / ((1 - b) + b * lengths / average)))
-        tf = union(parts)
+        tf = union(parts, self.arrays.size)
         if not len(tf.docs):
             return NO_MATCHES
         idf = lucene_idf(self.arrays.documents, len(tf.docs))

@@ -48,6 +48,10 @@ def story_count(columns: Columns, docs: np.ndarray) -> int:
     """How many stories ``docs`` belong to."""
     shared = columns.shared[docs]
     together = columns.stories[docs[shared]]
+    if len(together) * 64 > columns.key_space:  # many: marked in one array, not sorted
+        seen = np.zeros(columns.key_space, dtype=bool)
+        seen[together] = True
+        return len(docs) - len(together) + int(np.count_nonzero(seen))
     return len(docs) - len(together) + len(np.unique(together))
 
 
