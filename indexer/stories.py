@@ -259,23 +259,20 @@ def _best_earlier(signatures: np.ndarray, first_new: int) -> np.ndarray:
 
 def _earliest_copies(signatures: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """For each of ``rows`` (ascending), the earliest of them with exactly its values."""
+    chunks = [slice(at, at + _CHUNK_ROWS) for at in range(0, len(rows), _CHUNK_ROWS)]
     hashes = np.concatenate([
-        (signatures[chunk].astype(np.uint64) * _ROW_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
-        for chunk in np.array_split(rows, max(1, len(rows) // 8_192))
+        (signatures[rows[part]].astype(np.uint64) * _ROW_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
+        for part in chunks
     ])  # fmt: skip
     _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
     earliest = rows[first[inverse]]
     same = np.concatenate([
-        (signatures[chunk] == signatures[earliest[part]]).all(axis=1)
-        for chunk, part in zip(
-            np.array_split(rows, max(1, len(rows) // 8_192)),
-            np.array_split(np.arange(len(rows)), max(1, len(rows) // 8_192)),
-            strict=True,
-        )
+        (signatures[rows[part]] == signatures[earliest[part]]).all(axis=1) for part in chunks
     ])  # fmt: skip
     return np.where(same, earliest, rows)  # a hash shared by two different rows: neither
 
 
+_CHUNK_ROWS = 8_192  # signature rows compared or hashed at once (4 MB)
 # Odd 64-bit multipliers, one per signature value, for hashing a whole row at once.
 _ROW_MULTIPLIERS = np.random.default_rng(SEED).integers(
     1, 2**63, PERMUTATIONS, dtype=np.uint64
