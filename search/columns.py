@@ -57,22 +57,11 @@ class Columns:
     def label_counts(self, docs: np.ndarray, label: str, top: int) -> list[tuple[str, int]]:
         """The ``top`` (value, documents) pairs of a label, most first; none left out."""
         names, codes = self.labels[label]
-        counts = np.bincount(codes[docs], minlength=len(names) + 1)
-        counts[0] = 0
-        found = np.flatnonzero(counts)
-        pairs = sorted(((names[code - 1], int(counts[code])) for code in found),
-                       key=lambda pair: (-pair[1], pair[0]))  # fmt: skip
-        return pairs[:top]
+        return named_counts(names, np.bincount(codes[docs], minlength=len(names) + 1))[:top]
 
     def source_counts(self, docs: np.ndarray) -> list[tuple[str, int]]:
         """(source, documents) pairs, most first; documents with no source are left out."""
-        counts = np.bincount(self.source_codes[docs], minlength=len(self.source_names) + 1)
-        pairs = [
-            (self.source_names[code - 1], int(counts[code]))
-            for code in np.flatnonzero(counts)
-            if code  # 0: no source
-        ]
-        return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
+        return self.label_counts(docs, "source", len(self.source_names))
 
     def series(self, docs: np.ndarray, interval: str) -> TimeSeries:
         """The documents counted per day, week or month."""
@@ -100,6 +89,13 @@ class Columns:
         seqs = self.seqs[docs]
         order = np.lexsort((seqs, -key)) if newest else np.lexsort((seqs, key))
         return docs[order]
+
+
+def named_counts(names: list[str], counts: np.ndarray) -> list[tuple[str, int]]:
+    """(name, count) of each code counted (code i + 1 is names[i]; 0, none, is left out),
+    most first, ties by name."""
+    pairs = [(names[code - 1], int(counts[code])) for code in np.flatnonzero(counts) if code]
+    return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
 
 def _ordinal(text: str) -> int:

@@ -127,12 +127,12 @@ class IndexArrays:
 
     def _frequencies(self, field: str, names: list[plan.Name]) -> tuple[np.ndarray, np.ndarray]:
         """(documents, weighted frequencies) of one-word names, from their postings."""
-        found = [self.postings(field, name.words[0]) for name in names]
-        if not found:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        docs, inverse = np.unique(np.concatenate([p.docs for p in found]), return_inverse=True)
-        weights = np.concatenate([p.freqs * n.weight for p, n in zip(found, names, strict=True)])
-        return docs, np.bincount(inverse, weights=weights, minlength=len(docs))
+        weighted = []
+        for name in names:
+            postings = self.postings(field, name.words[0])
+            weighted.append(Matches(postings.docs, postings.freqs * name.weight))
+        found = union(weighted, self.size)
+        return found.docs, found.scores
 
     def _occurrences(
         self, field: str, names: tuple[tuple[tuple[str, ...], float], ...], slop: int

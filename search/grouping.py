@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.arrays import UNDATED
-from search.columns import Columns
+from search.columns import Columns, named_counts
 from search.facets import TimeSeries
 
 GROUPINGS = ("stories", "articles")
@@ -49,10 +49,15 @@ def story_count(columns: Columns, docs: np.ndarray) -> int:
     shared = columns.shared[docs]
     together = columns.stories[docs[shared]]
     if len(together) * 64 > columns.key_space:  # many: marked in one array, not sorted
-        seen = np.zeros(columns.key_space, dtype=bool)
-        seen[together] = True
-        return len(docs) - len(together) + int(np.count_nonzero(seen))
+        return len(docs) - len(together) + int(np.count_nonzero(_marked(columns, together)))
     return len(docs) - len(together) + len(np.unique(together))
+
+
+def _marked(columns: Columns, keys: np.ndarray) -> np.ndarray:
+    """A mark for every story key among ``keys``, in an array over all story keys."""
+    seen = np.zeros(columns.key_space, dtype=bool)
+    seen[keys] = True
+    return seen
 
 
 def story_page(
@@ -67,8 +72,7 @@ def story_page(
     """The stories ranked ``start`` to ``stop`` (the counted ones, then those with only
     partial articles), how many stories are counted, and how many are listed after them."""
     if len(partial) and len(counted):  # a story with a counted article is a counted story
-        seen = np.zeros(columns.key_space, dtype=bool)
-        seen[columns.stories[counted]] = True
+        seen = _marked(columns, columns.stories[counted])
         partial = partial[~seen[columns.stories[partial]]]
     page: list[StoryHit] = []
     offset = 0
@@ -132,9 +136,7 @@ def story_source_counts(columns: Columns, docs: np.ndarray) -> list[tuple[str, i
     counts = np.bincount(codes[~shared], minlength=size)  # a story of one article
     pairs = np.unique((codes[shared] << 40) | columns.stories[docs[shared]])
     counts += np.bincount(pairs >> 40, minlength=size)
-    names = columns.source_names
-    found = [(names[code - 1], int(counts[code])) for code in np.flatnonzero(counts) if code]
-    return sorted(found, key=lambda pair: (-pair[1], pair[0]))
+    return named_counts(columns.source_names, counts)
 
 
 def story_series(columns: Columns, docs: np.ndarray, interval: str) -> TimeSeries:
