@@ -172,12 +172,12 @@ def story_keys(generation: Path, seqs: np.ndarray) -> np.ndarray | None:
         return _keys_of(saved["seqs"], saved["keys"], seqs)
 
 
-def _keys_of(story_seqs: np.ndarray, story_keys: np.ndarray, seqs: np.ndarray) -> np.ndarray:
+def _keys_of(story_seqs: np.ndarray, keys: np.ndarray, seqs: np.ndarray) -> np.ndarray:
     seqs = np.asarray(seqs, dtype=np.int64)
     if not len(story_seqs):
         return seqs.copy()
     place = np.searchsorted(story_seqs, seqs).clip(0, len(story_seqs) - 1)
-    return np.where(story_seqs[place] == seqs, story_keys[place], seqs)
+    return np.where(story_seqs[place] == seqs, keys[place], seqs)
 
 
 def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:
