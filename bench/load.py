@@ -1,17 +1,21 @@
-"""A bounded load test of ``naba serve`` on 127.0.0.1, optionally while the index is updated.
+"""A bounded load test of ``naba serve`` on 127.0.0.1 with wrk, optionally while the index
+is updated.
 
-    python bench/load.py                          # 3,000 requests, 8 clients
+    python bench/load.py                          # 30 s, 8 connections
     python bench/load.py --update                 # ... while `naba index --update` runs
-    python bench/load.py --requests 500 --clients 4 --time-limit 60
+    python bench/load.py --seconds 60 --connections 4
     python bench/load.py --index bench/work/build-naba-xapian-4 --shard-servers 4 [--update]
                                                   # over 4 Xapian shard servers on loopback
 
 Serves a copy of bench/work/build-naba (from bench/build.py) with the real `naba serve`,
-then clients send a fixed number of requests — the search page and its JSON API, short
-queries, some with a source filter, a date range or date order, some for page 2 or an
-article — and stop at the time limit. Every answer must be 200 (or 400 for a query of
-only common words); anything else, or a failed connection, is an error. Writes
-bench/results/load.md (and .json); with --update, load-update.md.
+warms it with headline queries, then for a fixed time wrk (Debian's `wrk`: a compiled
+client, so that the client does not take the cores it measures) sends requests over
+keep-alive connections — the search page and its JSON API, short queries, some with a
+source filter, a date range or date order, some for page 2 — no two alike, so that none is
+answered from naba's result cache (the report says if the list ran out and some were sent
+again). Every answer must be 200 (or 400 for a query of only common words); anything else,
+or a failed connection, is an error. Writes bench/results/load.md (and .json); with
+--update, load-update.md.
 """
 
 from __future__ import annotations
@@ -28,18 +32,17 @@ import sys
 import threading
 import time
 import urllib.parse
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     CORPUS,
+    LONG_QUERIES,
     ROOT,
     SHORT_QUERIES,
     WORK,
     machine,
-    percentile,
     read_queries,
     start_shard_servers,
     write_result,
@@ -47,28 +50,32 @@ from bench.common import (  # noqa: E402
 from bench.engines import read_articles  # noqa: E402
 
 SOURCES = ["alarabia", "bbc", "cnn", "france24", "skynews", "okaz", "sabq"]  # as in the corpora
+DATE_RANGES = [("2018-03", "2018-06"), ("2018-02", "2018-04"), ("2015-07", "2015-08")]
 UPDATE_ARTICLES = 3000
-_COMMON_WORDS_AR = "كلمات شائعة".encode()  # the page's 400 for a query of only common words
+WARM_UP_SECONDS = 5
+LUA_SCRIPT = Path(__file__).resolve().parent / "load.lua"
 
 
-def request_paths(count: int, seed: int = 7) -> list[str]:
-    """A reproducible mix of what readers ask for."""
+def _variants() -> list[dict]:
+    """What readers add to a query: nothing, a source, a date range, date order, page 2."""
+    return (
+        [{}]
+        + [{"source": source} for source in SOURCES]
+        + [{"from": start, "to": end} for start, end in DATE_RANGES]
+        + [{"sort": "newest"}, {"page": 2}]
+    )
+
+
+def request_paths(queries: list[str], seed: int = 7) -> list[str]:
+    """Different requests (no two alike, so none is a cached answer): each query with each
+    variant, in a reproducible random order, 30% of them through the JSON API."""
     rng = random.Random(seed)
-    queries = read_queries(SHORT_QUERIES)
+    searches = [(query, variant) for query in queries for variant in _variants()]
+    rng.shuffle(searches)
     paths = []
-    for _ in range(count):
-        params: dict = {"q": rng.choice(queries)}
-        roll = rng.random()
-        if roll < 0.15:
-            params["source"] = rng.choice(SOURCES)
-        elif roll < 0.25:
-            params.update({"from": "2018-03", "to": "2018-06"})
-        elif roll < 0.32:
-            params["sort"] = "newest"
-        elif roll < 0.40:
-            params["page"] = 2
+    for query, variant in searches:
         base = "/api/search" if rng.random() < 0.3 else "/"
-        paths.append(base + "?" + urllib.parse.urlencode(params, doseq=True))
+        paths.append(base + "?" + urllib.parse.urlencode({"q": query, **variant}))
     return paths
 
 
@@ -78,73 +85,38 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until_up(port: int, server: subprocess.Popen) -> None:
-    """Wait until the server answers a search (its processes have opened the index)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+def wait_until_up(port: int, server: subprocess.Popen) -> float:
+    """Wait until the server answers a search (its processes have opened the index);
+    returns the seconds it took."""
+    started = time.monotonic()
+    while time.monotonic() < started + 120:
         if server.poll() is not None:
             raise RuntimeError("naba serve exited")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             connection.request("GET", "/api/search?q=" + urllib.parse.quote("سوريا"))
             if connection.getresponse().status == 200:
-                return
+                return time.monotonic() - started
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("naba serve did not start")
 
 
-class Clients:
-    """Client threads sharing one list of requests; each keeps its connection open."""
-
-    def __init__(self, port: int, paths: list[str], clients: int, time_limit: float) -> None:
-        self.port, self.paths, self.clients = port, paths, clients
-        self.deadline = time.monotonic() + time_limit
-        self.lock = threading.Lock()
-        self.next = 0
-        self.latencies: list[float] = []
-        self.statuses: Counter[str] = Counter()
-        self.errors: list[str] = []
-
-    def _take(self) -> str | None:
-        with self.lock:
-            if self.next >= len(self.paths) or time.monotonic() > self.deadline:
-                return None
-            self.next += 1
-            return self.paths[self.next - 1]
-
-    def _client(self) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        while (path := self._take()) is not None:
-            started = time.perf_counter()
-            try:
-                connection.request("GET", path)
-                response = connection.getresponse()
-                body = response.read()
-                status = response.status
-            except (OSError, http.client.HTTPException) as error:
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                with self.lock:
-                    self.errors.append(f"{path}: {type(error).__name__}: {error}")
-                continue
-            elapsed = (time.perf_counter() - started) * 1000
-            with self.lock:
-                self.latencies.append(elapsed)
-                self.statuses[str(status)] += 1
-                stopwords_only = b"common words" in body or _COMMON_WORDS_AR in body
-                if status not in (200, 400) or (status == 400 and not stopwords_only):
-                    self.errors.append(f"{path}: HTTP {status}")
-        connection.close()
-
-    def run(self) -> float:
-        threads = [threading.Thread(target=self._client) for _ in range(self.clients)]
-        started = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        return time.perf_counter() - started
+def run_wrk(port: int, paths: list[str], connections: int, seconds: float) -> dict:
+    """Send ``paths`` in order for ``seconds`` with wrk (one thread, ``connections``
+    keep-alive connections); returns what load.lua reports."""
+    listing = WORK / "load-paths.txt"
+    listing.write_text("\n".join(paths) + "\n", "utf-8")
+    command = [
+        "wrk", "--threads", "1", "--connections", str(connections),
+        "--duration", f"{seconds:.0f}s", "--timeout", "30s", "--script", str(LUA_SCRIPT),
+        f"http://127.0.0.1:{port}", "--", str(listing), "1",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+    except FileNotFoundError:
+        raise SystemExit("bench/load.py needs wrk: apt-get install wrk") from None
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def update_source() -> Path:
@@ -159,12 +131,34 @@ def update_source() -> Path:
     return path
 
 
+def start_update(served: Path, result: dict) -> threading.Thread:
+    """Run `naba index --update` over the served index in a thread, 2 s from now."""
+    source = update_source()
+
+    def update() -> None:
+        time.sleep(2)
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", "from naba.cli import main; main()", "index",
+             "--update", str(source), "--index", str(served)],
+            cwd=ROOT, capture_output=True, text=True,
+        )  # fmt: skip
+        result.update(
+            seconds=round(time.perf_counter() - started, 1),
+            exit_code=done.returncode,
+            output=(done.stdout + done.stderr).strip().splitlines()[-3:],
+        )
+
+    thread = threading.Thread(target=update)
+    thread.start()
+    return thread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=WORK / "build-naba")
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--time-limit", type=float, default=180.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=0, help="naba serve --workers")
     parser.add_argument("--update", action="store_true", help="run an update meanwhile")
     parser.add_argument(
@@ -177,7 +171,7 @@ def main() -> None:
     shutil.copytree(args.index, served)
     os.sync()  # the copy's writes are flushed now, not while the server is measured
     port = free_port()
-    command = ["-m", "naba.cli", "serve", "--index", str(served), "--port", str(port)]
+    command = ["serve", "--index", str(served), "--port", str(port)]
     if args.workers:
         command += ["--workers", str(args.workers)]
     environment, stop_shard_servers = dict(os.environ), None
@@ -185,35 +179,17 @@ def main() -> None:
         addresses, stop_shard_servers = start_shard_servers(served, args.shard_servers)
         environment["NABA_SHARD_SERVERS"] = ",".join(addresses)
     server = subprocess.Popen(
-        [sys.executable, "-c", "from naba.cli import main; main()", *command[2:]],
+        [sys.executable, "-c", "from naba.cli import main; main()", *command],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=environment,
     )  # fmt: skip
     update_result: dict = {}
     try:
         wait_until_up(port, server)
-        paths = request_paths(args.requests)
-        clients = Clients(port, paths, args.clients, args.time_limit)
-        updater = None
-        if args.update:
-            source = update_source()
-
-            def update() -> None:
-                time.sleep(2)
-                started = time.perf_counter()
-                done = subprocess.run(
-                    [sys.executable, "-c", "from naba.cli import main; main()", "index",
-                     "--update", str(source), "--index", str(served)],
-                    cwd=ROOT, capture_output=True, text=True,
-                )  # fmt: skip
-                update_result.update(
-                    seconds=round(time.perf_counter() - started, 1),
-                    exit_code=done.returncode,
-                    output=(done.stdout + done.stderr).strip().splitlines()[-3:],
-                )
-
-            updater = threading.Thread(target=update)
-            updater.start()
-        seconds = clients.run()
+        warm_up = request_paths(read_queries(LONG_QUERIES), seed=1)
+        run_wrk(port, warm_up, args.connections, WARM_UP_SECONDS)
+        paths = request_paths(read_queries(SHORT_QUERIES))
+        updater = start_update(served, update_result) if args.update else None
+        measured = run_wrk(port, paths, args.connections, args.seconds)
         if updater:
             updater.join()
     finally:
@@ -221,26 +197,25 @@ def main() -> None:
         server.wait(timeout=30)
         if stop_shard_servers:
             stop_shard_servers()
-    report(args, clients, seconds, update_result)
+    report(args, measured, update_result)
 
 
-def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
-    done = len(clients.latencies)
+def report(args, measured: dict, update_result: dict) -> None:
+    seconds = measured["duration_us"] / 1e6
+    failed = sum(measured[k] for k in ("connect_errors", "read_errors", "write_errors", "timeouts"))
     row = {
-        "requests": done,
-        "planned": args.requests,
-        "clients": args.clients,
+        "requests": measured["answered"],
+        "sent_again": measured["repeated"],
+        "connections": args.connections,
         "workers": args.workers or os.cpu_count(),
         "seconds": round(seconds, 1),
-        "requests_per_second": round(done / seconds, 1),
-        "p50_ms": round(percentile(clients.latencies, 0.50), 1),
-        "p95_ms": round(percentile(clients.latencies, 0.95), 1),
-        "p99_ms": round(percentile(clients.latencies, 0.99), 1),
-        "max_ms": round(max(clients.latencies, default=0), 1),
-        "errors": len(clients.errors),
-        "statuses": dict(clients.statuses),
+        "requests_per_second": round(measured["answered"] / seconds, 1),
+        **{f"{name}_ms": round(measured[f"{name}_us"] / 1000, 1)
+           for name in ("p50", "p90", "p95", "p99", "max", "mean")},
+        "errors": measured["unexpected"] + failed,
+        "statuses": dict(sorted(measured["statuses"].items())),
         "update": update_result,
-    }
+    }  # fmt: skip
     print(json.dumps(row, ensure_ascii=False))
     over = (
         f" in {args.shard_servers} Xapian shards, each behind its own xapian-tcpsrv on "
@@ -251,18 +226,21 @@ def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
     lines = [
         "# naba serve under load" + (" during an index update" if args.update else ""),
         "",
-        f"`python bench/load.py {' '.join(sys.argv[1:])}` on {machine()}.",
+        f"`python bench/load.py {' '.join(sys.argv[1:])}` on {machine()}, {_wrk_version()}.",
         f"`naba serve` ({row['workers']} process(es), waitress) over a copy of the 61,368-article "
-        f"index{over}; {args.clients} clients with keep-alive connections on 127.0.0.1 send "
-        f"{args.requests:,} requests (70% the search page, 30% its JSON API; short queries, 15% "
-        "with a source filter, 10% a date range, 7% newest first, 8% page 2), time limit "
-        f"{args.time_limit:.0f} s.",
+        f"index{over}, warmed for {WARM_UP_SECONDS} s with headline queries; then for "
+        f"{args.seconds:.0f} s wrk (one thread, {args.connections} keep-alive connections on "
+        "127.0.0.1) sends requests no two alike (so none is a cached answer): the 300 short "
+        "queries alone or with a source filter, a date range, date order or page 2, 70% "
+        f"the search page and 30% its JSON API; {row['sent_again']:,} sent again after the "
+        f"{len(_variants()) * 300:,} different ones ran out.",
         "",
-        "| requests | time | requests/s | p50 | p95 | p99 | max | errors | statuses |",
-        "|---|---|---|---|---|---|---|---|---|",
-        f"| {done:,} | {row['seconds']} s | {row['requests_per_second']} | {row['p50_ms']} ms | "
-        f"{row['p95_ms']} ms | {row['p99_ms']} ms | {row['max_ms']} ms | {row['errors']} | "
-        f"{', '.join(f'{k}: {v}' for k, v in sorted(row['statuses'].items()))} |",
+        "| requests | time | requests/s | p50 | p90 | p95 | p99 | max | errors | statuses |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+        f"| {row['requests']:,} | {row['seconds']} s | {row['requests_per_second']} | "
+        f"{row['p50_ms']} ms | {row['p90_ms']} ms | {row['p95_ms']} ms | {row['p99_ms']} ms | "
+        f"{row['max_ms']} ms | {row['errors']} | "
+        f"{', '.join(f'{k}: {v}' for k, v in row['statuses'].items())} |",
     ]
     if update_result:
         lines += [
@@ -271,10 +249,13 @@ def report(args, clients: Clients, seconds: float, update_result: dict) -> None:
             f"{update_result.get('seconds')} s (exit code {update_result.get('exit_code')}): "
             f"{' '.join(update_result.get('output', []))}",
         ]
-    if clients.errors:
-        lines += ["", "First errors:", ""] + [f"- {error}" for error in clients.errors[:10]]
     name = "load-update" if args.update else "load"
     write_result(f"{name}-xapian" if args.shard_servers else name, "\n".join(lines), row)
+
+
+def _wrk_version() -> str:
+    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True)
+    return (done.stdout + done.stderr).split("[")[0].strip() or "wrk"
 
 
 if __name__ == "__main__":
