@@ -3,7 +3,8 @@ marks them in HTML, the terminal in its own way, a program reads the offsets."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
+from functools import cache
 from html import escape
 
 from search.facets import Attention, TimeSeries
@@ -87,7 +88,7 @@ class Hit(ArticleInfo):
 
     def to_dict(self) -> dict:
         """Plain data for JSON output: the spans, and the same as HTML."""
-        return asdict(self) | {"title_html": self.title_html, "snippet_html": self.snippet_html}
+        return plain(self) | {"title_html": self.title_html, "snippet_html": self.snippet_html}
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,7 @@ class SearchResults:
 
     def to_dict(self) -> dict:
         """Plain data for JSON output."""
-        data = asdict(self)
-        data["hits"] = [hit.to_dict() for hit in self.hits]
+        data = plain(self, hits=[hit.to_dict() for hit in self.hits])
         data["pages"] = self.pages
         data["listed"] = self.listed
         data["attention"] = self.attention.to_dict() if self.attention else None
@@ -191,7 +191,7 @@ class Document(ArticleInfo):
     def to_dict(self) -> dict:
         """Plain data for JSON output: the spans, and the same as HTML."""
         html = {"title_html": self.title_html, "paragraphs_html": list(self.paragraphs_html)}
-        return asdict(self) | html
+        return plain(self) | html
 
 
 @dataclass(frozen=True)
@@ -205,4 +205,25 @@ class Export:
 
     def to_dict(self) -> dict:
         """Plain data for JSON output."""
-        return asdict(self) | {"hits": [hit.to_dict() for hit in self.hits]}
+        return plain(self, hits=[hit.to_dict() for hit in self.hits])
+
+
+def plain(value: object, **given: object) -> object:
+    """``value`` as plain data, as dataclasses.asdict makes it (a dataclass as a dict of its
+    fields, recursively) without asdict's copy of every leaf; ``given`` fields are taken as
+    they are (a page's hits, converted by their own to_dict)."""
+    names = _field_names(type(value)) if hasattr(type(value), "__dataclass_fields__") else None
+    if names is not None:
+        return {
+            name: given[name] if name in given else plain(getattr(value, name)) for name in names
+        }
+    if isinstance(value, (list, tuple)):
+        return type(value)(map(plain, value))
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(found.name for found in fields(kind))

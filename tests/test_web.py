@@ -451,3 +451,25 @@ def test_a_chart_of_many_periods_has_labelled_ticks_under_its_bars(client):
     assert len(ticks) == 5 and ticks == sorted(ticks, reverse=True)  # time runs right to left
     few = page_of(client, q=BROAD, interval="month")  # 8 months: the bars say their dates
     assert 'class="tick"' not in few and "chart-axis ticks" not in few
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "values"),
+    [
+        ("naba.index", {"q": "داعش تمويل", "page": 2, "source": ["bbc", "cnn"], "share": 1}),
+        ("naba.index", {"q": "a&b #c=d/é", "from": "2018-03", "to": None, "aliases": 0}),
+        ("naba.document", {"doc_id": "ant/1 2", "q": "قصف الغوطة", "group": "stories"}),
+        ("naba.document", {"id": "/odd//id/", "q": "الغوطة"}),
+        ("naba.feed", {"q": "ترامب", "_external": True, "sort": "relevance"}),
+        ("naba.index", {}),
+    ],
+)
+def test_links_are_the_ones_flask_builds(client, endpoint, values):
+    # The pages build their many links with web.links.url_for, which encodes each query
+    # piece once; a link that differed from Flask's would lead somewhere else.
+    import flask
+
+    from web.links import url_for
+
+    with client.application.test_request_context("/"):
+        assert url_for(endpoint, **values) == flask.url_for(endpoint, **values)

@@ -14,7 +14,6 @@ from flask import (
     render_template,
     request,
     stream_with_context,
-    url_for,
 )
 
 from search import QueryError
@@ -24,10 +23,12 @@ from search.similar import SIMILAR_ARTICLES
 from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines, ticks
 from web.feed import FEED_ENTRIES, atom_feed
+from web.links import url_for
 from web.params import SearchArgs
 
 bp = Blueprint("naba", __name__)
 MAX_SIMILAR = 50
+
 
 def _args() -> SearchArgs:
     return SearchArgs.read(request.args, current_app.config["NABA"].per_page)
