@@ -214,13 +214,14 @@ class Searcher:
     def warm(self) -> None:
         """Read what every search needs (dates, sources, field lengths) now, not at the
         first search: a server calls this before it answers."""
-        with self._snapshots.current() as snapshot:
-            snapshot.engine.warm()
+        self._snapshots.warm()
 
     def keep_warm(self, every: float = 1.0) -> threading.Thread:
         """Open each new generation of the index, and read what searches need from it, as
         soon as a build publishes it (looked for every ``every`` seconds by a daemon
-        thread), so that the first search after an update does not wait for it."""
+        thread); until then, searches are answered from the last generation, so that none
+        waits for a new one to open."""
+        self._snapshots.warm_first = True
 
         def watch() -> None:
             while not self._stop_warming.wait(every):

@@ -2,7 +2,9 @@
 
 A search takes the snapshot of the generation live when it starts and keeps it to the end,
 so it sees one consistent index; the next search sees a new generation as soon as a build
-publishes it. A generation no longer live is closed when its last search ends. A Xapian
+publishes it — or, once ``warm_first`` is set (a server keeping its index warm), as soon as
+``warm`` has opened and read it, the last generation answering meanwhile, so that no search
+waits for that. A generation no longer live is closed when its last search ends. A Xapian
 generation also changes in place (updates commit shard by shard): its snapshot reopens the
 shards and forgets its cached results when they have changed.
 """
@@ -45,6 +47,7 @@ class Snapshots:
         self._lock = threading.Lock()
         self._open: dict[Path, Snapshot] = {}
         self._live: Path | None = None
+        self.warm_first = False  # a new generation answers once warmed (by warm)
 
     @contextmanager
     def current(self) -> Iterator[Snapshot]:
@@ -52,9 +55,13 @@ class Snapshots:
         generation = self._live_generation()
         with self._lock:
             snapshot = self._open.get(generation)
-            if snapshot is None:
+            if snapshot is None and self.warm_first and self._live in self._open:
+                snapshot = self._open[self._live]  # until warm has read the new one
+            elif snapshot is None:
                 snapshot = self._open[generation] = Snapshot(generation, self._engine(generation))
-            self._live = generation
+                self._live = generation
+            else:
+                self._live = generation
             snapshot.users += 1
             self._close_unused()
         try:
@@ -64,6 +71,23 @@ class Snapshots:
             with self._lock:
                 snapshot.users -= 1
                 self._close_unused()
+
+    def warm(self) -> None:
+        """Open the live generation if it is not open yet, and read what every search needs
+        from it (outside the lock: searches go on meanwhile); then searches use it."""
+        generation = self._live_generation()
+        with self._lock:
+            snapshot = self._open.get(generation)
+        if snapshot is None:
+            engine = self._engine(generation)
+            engine.warm()
+            with self._lock:
+                if generation in self._open:  # a search opened it meanwhile
+                    engine.close()
+                else:
+                    self._open[generation] = Snapshot(generation, engine)
+            return
+        snapshot.engine.warm()
 
     def close(self) -> None:
         """Close every snapshot (searches still running on one will fail)."""
@@ -116,10 +140,16 @@ class RemoteSnapshots:
         self.addresses = addresses
         self._snapshot = Snapshot(",".join(addresses), _xapian_engine().remote(addresses))
 
+    warm_first = False  # there is one snapshot: nothing to warm first
+
     @contextmanager
     def current(self) -> Iterator[Snapshot]:
         self._snapshot.refresh()
         yield self._snapshot
+
+    def warm(self) -> None:
+        with self.current() as snapshot:
+            snapshot.engine.warm()
 
     def close(self) -> None:
         self._snapshot.engine.close()

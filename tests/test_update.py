@@ -187,3 +187,22 @@ def test_a_kept_warm_searcher_opens_a_new_generation_before_any_search(tmp_path,
             time.sleep(0.05)
         assert published in open_generations()  # opened (and read) with no search asked
         assert searcher.search("هدنة").total == 1
+
+
+def test_a_kept_warm_searcher_answers_from_the_last_generation_until_the_new_one_is_read(
+    tmp_path, index
+):
+    # A server keeps its index warm: the first search after an update must not wait for the
+    # new generation to be opened and read, so it is answered from the last one until then.
+    with Searcher(index) as searcher:
+        searcher.keep_warm(every=3600)  # the thread would look only in an hour
+        assert searcher.search("هدنة").total == 0
+        more = [{"id": "w", "title": "هدنة", "body": "هدنة في الغوطة"}]
+        update_index([write_jsonl(tmp_path / "w.jsonl", more)], index)
+        assert searcher.search("هدنة").total == 0  # the last generation, still answering
+        searcher.warm()  # what the thread does when it sees the new generation
+        assert searcher.search("هدنة").total == 1
+    with Searcher(index) as fresh:  # without keep_warm, the next search sees it at once
+        more = [{"id": "v", "title": "هدنة", "body": "هدنة ثانية"}]
+        update_index([write_jsonl(tmp_path / "v.jsonl", more)], index)
+        assert fresh.search("هدنة").total == 2

@@ -70,6 +70,8 @@ def warm_up(app: Flask) -> None:
 
     Without a usable index this does nothing: the pages say what to do.
     """
+    for name in app.jinja_env.list_templates():  # compiled now, not for the first page
+        app.jinja_env.get_template(name)
     with app.app_context():
         try:
             searcher().warm()
