@@ -4,6 +4,7 @@
     python bench/scale.py --copies 1 4            # only some sizes (results accumulate)
     python bench/scale.py --backend xapian --shards 4 --copies 1 4   # Xapian, 4 shards behind
                                                   # xapian-tcpsrv on loopback: scale-xapian.md
+    python bench/scale.py --copies 16 --keep      # keep bench/work/scale-index-16 afterwards
 
 The two corpora are replicated with fresh ids (``c<k>-<id>``) and dates shifted by k years,
 written to bench/work/scale-<k>.jsonl; each size is built by the real indexer in a child
@@ -106,6 +107,7 @@ def main() -> None:
     parser.add_argument("--copies", nargs="*", type=int, default=[1, 4, 16])
     parser.add_argument("--backend", default="whoosh", choices=("whoosh", "xapian"))
     parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the indexes (for profiling)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -141,7 +143,8 @@ def main() -> None:
             "measured": machine(),
         }
         print(points[str(documents)], flush=True)
-        shutil.rmtree(out, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
         report(points, name, args.shards)
 
 

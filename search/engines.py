@@ -93,6 +93,7 @@ class ArrayEngine:
         self._columns: Columns | None = None
         self._arrays: IndexArrays | None = None
         self._archive: dict[Filters, ArchiveCounts] = {}
+        self._warmed = False
 
     @property
     def documents(self) -> int:
@@ -186,6 +187,11 @@ class ArrayEngine:
         return False  # a generation of arrays never changes: a change is a new generation
 
     def warm(self) -> None:
+        """Read what every search needs, and have the kernel read the posting arrays into
+        the page cache when they fit in half the free memory (once: a server calls this
+        every second)."""
+        if self._warmed:
+            return
         import numpy.ma  # noqa: F401 (numpy.unique imports it on first use: 50 ms)
 
         self.columns()
@@ -203,6 +209,7 @@ class ArrayEngine:
             arrays.lengths(field)
         for found in postings:  # what term lookups search
             found.prefixes  # noqa: B018 (computed once, kept)
+        self._warmed = True
 
     def close(self) -> None:
         self.reader.close()

@@ -78,16 +78,22 @@ class Snapshots:
         generation = self._live_generation()
         with self._lock:
             snapshot = self._open.get(generation)
-        if snapshot is None:
-            engine = self._engine(generation)
-            engine.warm()
-            with self._lock:
-                if generation in self._open:  # a search opened it meanwhile
-                    engine.close()
-                else:
-                    self._open[generation] = Snapshot(generation, engine)
+        if snapshot is not None:
+            snapshot.engine.warm()
             return
-        snapshot.engine.warm()
+        engine = self._engine(generation)
+        try:
+            engine.warm()
+        except BaseException:
+            engine.close()
+            raise
+        with self._lock:
+            if generation in self._open:  # a search opened it meanwhile
+                engine.close()
+            else:
+                self._open[generation] = Snapshot(generation, engine)
+            self._live = generation  # the last one closes when its last search ends
+            self._close_unused()
 
     def close(self) -> None:
         """Close every snapshot (searches still running on one will fail)."""
