@@ -119,6 +119,7 @@ class WhooshReader:
                 f"الفهرس في {self.folder.parent} كتبته نسخة أقدم من نبأ — {arabic}",
             )
         self._lengths: dict[str, np.ndarray] = {}
+        self._average_lengths: dict[str, float] = {}
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -129,10 +130,14 @@ class WhooshReader:
         return found
 
     def average_length(self, field: str) -> float:
-        # As Whoosh's BM25F computes it: deleted documents count in both.
-        with self._lock:
-            total = self._reader.field_length(field)
-        return total / (self.size or 1) or 1
+        # As Whoosh's BM25F computes it: deleted documents count in both. Read once (every
+        # term scored asks, and a generation never changes).
+        found = self._average_lengths.get(field)
+        if found is None:
+            with self._lock:
+                total = self._reader.field_length(field)
+            found = self._average_lengths[field] = total / (self.size or 1) or 1
+        return found
 
     def stored_fields(self, docnum: int) -> dict:
         with self._lock:
