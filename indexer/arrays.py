@@ -118,8 +118,9 @@ class PostingArrays:
             part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
             for part, path in paths.items()
         }
+        files = tuple(paths[part] for part, array in found.items() if array is not None)
         found["terms"] = memoryview(found["terms"])
-        return cls(**found, files=tuple(path for path in paths.values() if path.exists()))
+        return cls(**found, files=files)
 
     @cached_property
     def prefixes(self) -> np.ndarray:
@@ -169,7 +170,8 @@ _OPEN: WeakValueDictionary[tuple, PostingArrays] = WeakValueDictionary()
 
 
 def _identity(paths: Iterable[Path]) -> tuple:
-    """What tells one set of files from any other: device, inode, size and change time."""
+    """What tells one set of files from any other: device, inode, size and modification
+    time."""
     identity = []
     for path in paths:
         found = os.stat(path)
