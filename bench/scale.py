@@ -5,6 +5,7 @@
     python bench/scale.py --backend xapian --shards 4 --copies 1 4   # Xapian, 4 shards behind
                                                   # xapian-tcpsrv on loopback: scale-xapian.md
     python bench/scale.py --copies 16 --keep      # keep bench/work/scale-index-16 afterwards
+    python bench/scale.py --copies 16 --requery   # only the queries again, on the kept index
 
 The two corpora are replicated with fresh ids (``c<k>-<id>``) and dates shifted by k years,
 written to bench/work/scale-<k>.jsonl; each size is built by the real indexer in a child
@@ -108,6 +109,8 @@ def main() -> None:
     parser.add_argument("--backend", default="whoosh", choices=("whoosh", "xapian"))
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the indexes (for profiling)")
+    parser.add_argument("--requery", action="store_true",
+                        help="time the queries again on a kept index (its build figures stay)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -121,10 +124,14 @@ def main() -> None:
     saved = RESULTS / f"{name}.json"
     points = json.loads(saved.read_text())["points"] if saved.exists() else {}
     for copies in args.copies:
+        if args.requery:
+            requery(points, WORK / f"scale-index-{copies}", options_of(args))
+            report(points, name, args.shards)
+            continue
         source = replicate(copies)
         out = WORK / f"scale-index-{copies}"
         shutil.rmtree(out, ignore_errors=True)
-        options = ["--backend", args.backend, "--shards", str(args.shards)]
+        options = options_of(args)
         built = run_child(["bench/scale.py", "--child", "build", str(source), str(out), *options])
         queries = run_child(["bench/scale.py", "--child", "queries", str(out), "-", *options])
         documents = built.output["documents"]
@@ -146,6 +153,28 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
         report(points, name, args.shards)
+
+
+def options_of(args) -> list[str]:
+    return ["--backend", args.backend, "--shards", str(args.shards)]
+
+
+def requery(points: dict, index: Path, options: list[str]) -> None:
+    """Time the queries again on a kept index; the point keeps its build figures."""
+    if not index.is_dir():
+        raise SystemExit(f"no kept index at {index}: build it with --keep first")
+    queries = run_child(["bench/scale.py", "--child", "queries", str(index), "-", *options])
+    point = next(p for p in points.values() if p["index_mb"] == round(folder_size_mb(index)))
+    point.update({
+        "query_p50_ms": round(queries.output["p50"], 1),
+        "query_p95_ms": round(queries.output["p95"], 1),
+        "query_p99_ms": round(queries.output["p99"], 1),
+        "long_p50_ms": round(queries.output["long_p50"], 1),
+        "long_p95_ms": round(queries.output["long_p95"], 1),
+        "query_process_rss_mb": round(queries.peak_rss_mb),
+        "queries_measured": machine(),
+    })  # fmt: skip
+    print(point, flush=True)
 
 
 def report(points: dict, name: str = "scale", shards: int = 4) -> None:
@@ -181,6 +210,10 @@ def report(points: dict, name: str = "scale", shards: int = 4) -> None:
             f"{row['query_process_rss_mb']:,} MB |"
         )
     lines += ["", "Measured on: " + "; ".join(sorted({row["measured"] for row in rows}))]
+    for row in rows:
+        if row.get("queries_measured"):
+            lines += ["", f"{row['documents']:,} articles: queries timed again on the kept "
+                      f"index ({row['queries_measured']})."]
     if name == "scale":
         lines += ["", "![cost against archive size](scale.png)"]
     write_result(name, "\n".join(lines), {"points": points})

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 import xapian
+from xapian import _xapian as _native
 
 from indexer.errors import IndexUnavailableError
 from indexer.sources import parse_date
@@ -53,6 +54,7 @@ from search.results import LabelCount, SourceCount
 from search.scoring import Ranking
 
 MIN_NORMLEN = 0.5  # Xapian's BM25 default: very short documents are not over-rewarded
+WIDER_WINDOW = 8  # how much further a page of stories reads when some others rank far
 
 
 class XapianEngine:
@@ -153,9 +155,9 @@ class XapianEngine:
             sources = _story_source_counts(_story_matches(by_source))
             return ArchiveCounts(per_day, {item.source: item.count for item in sources})
         per_day = {
-            date.fromordinal(int(xapian.sortable_unserialise(item.term))): item.termfreq
-            for item in days.values()
-            if item.term
+            date.fromordinal(int(xapian.sortable_unserialise(value))): count
+            for value, count in spy_counts(days)
+            if value
         }
         per_source = {item.source: item.count for item in _source_counts(by_source)}
         return ArchiveCounts(per_day=per_day, per_source=per_source)
@@ -191,14 +193,23 @@ class XapianEngine:
         if interval is None:  # an export: the counted articles only
             partial = None
         find = self._find_stories if request.group == "stories" else self._find
+        filters = request.filters
+        # With no label or source filter, the facets count the counted articles: their
+        # spies join the pass that counts them.
+        shared = {} if interval is None or filters.categories or filters.authors or (
+            filters.sources) else {label: xapian.ValueCountMatchSpy(slot)
+                                   for label, slot in _SLOT.items()}  # fmt: skip
         with self._lock:
             found = self._guard(
                 lambda: find(
-                    request, ranking, counted, counted_all, partial, start, stop, interval
+                    request, ranking, counted, counted_all, partial, start, stop, interval,
+                    list(shared.values()),
                 )  # fmt: skip
             )
             if interval is None:  # an export
                 return found
+            if shared:
+                return replace(found, facets=_label_counts(shared))
             return replace(found, facets=self._guard(lambda: self._facets(request, base)))
 
     def _facets(self, request: Request, base) -> dict:
@@ -220,16 +231,17 @@ class XapianEngine:
             for spy in spies.values():
                 enquire.add_matchspy(spy)
             enquire.get_mset(0, 0, everything)
-            for label, spy in spies.items():
-                pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
-                pairs = sorted((p for p in pairs if p[0]), key=lambda p: (-p[1], p[0]))
-                facets[label] = tuple(LabelCount(v, c) for v, c in pairs[: FACET_TOP[label]])
+            facets |= _label_counts(spies)
         return facets
 
-    def _find(self, request, ranking, counted, counted_all, partial, start, stop, interval):
+    def _find(self, request, ranking, counted, counted_all, partial, start, stop, interval,
+              spies=()):  # fmt: skip
+        """One page of articles; ``spies`` see every counted article."""
         everything = self.shards.database.get_doccount()
         enquire = self._enquire(ranking, request.sort)
         enquire.set_query(counted)
+        for spy in spies:
+            enquire.add_matchspy(spy)
         days = xapian.ValueCountMatchSpy(SLOT_DAY)
         by_source = xapian.ValueCountMatchSpy(SLOT_SOURCE)
         enquire.add_matchspy(days)
@@ -271,12 +283,13 @@ class XapianEngine:
         )
 
     def _find_stories(self, request, ranking, counted, counted_all, partial, start, stop,
-                      interval):  # fmt: skip
+                      interval, spies=()):  # fmt: skip
         """One page of stories: the results collapsed on the story slot, and the counts of
-        stories from a spy on each match's story, day and source."""
+        stories from a spy on each match's story, day and source (``spies``: more to see
+        every article of ``counted_all``)."""
         everything = self.shards.database.get_doccount()
         wanted = set(request.filters.sources)
-        matches = _story_matches(self._spied(ranking, counted_all, everything))
+        matches = _story_matches(self._spied(ranking, counted_all, everything, spies))
         kept = [m for m in matches if not wanted or m[2] in wanted]
         sizes: dict[int, int] = {}
         for key, _, _, count in kept:
@@ -287,15 +300,18 @@ class XapianEngine:
         partial_total = 0
         if partial is not None:
             # The stories with only partial articles: every story of the partial query (it
-            # holds the counted articles too), less the counted ones. Collapsing over every
-            # match makes Xapian's lower bound the exact number of stories.
-            partial_total = self._story_count(ranking, partial, everything) - len(sizes)
+            # holds the counted articles too), less the counted ones.
             offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
+            listed = offset + more + len(sizes) if more else 0
+            stories_in_all, partial_sizes = self._story_sizes(
+                ranking, request, partial, listed, everything
+            )
+            partial_total = stories_in_all - len(sizes)
             if more:
                 found, found_stories = self._story_hits(
-                    ranking, request, partial, 0, offset + more + len(sizes), None, False,
-                    skip=sizes, listed=(offset, offset + more),
-                )
+                    ranking, request, partial, 0, listed, partial_sizes, False, skip=sizes,
+                    listed=(offset, offset + more),
+                )  # fmt: skip
                 hits += found
                 stories += found_stories
         return Found(
@@ -309,51 +325,76 @@ class XapianEngine:
             stories=tuple(stories),
         )
 
-    def _story_count(self, ranking, query, everything) -> int:
-        enquire = self._enquire(ranking, "relevance")
+    def _story_sizes(self, ranking, request, query, count: int, everything):
+        """How many stories ``query`` matches, and the articles it matches in each of its
+        first ``count`` stories (by story key). Collapsing over every match makes Xapian's
+        lower bound the exact number of stories, and each collapse count exact."""
+        if count:
+            enquire = self._enquire(ranking, request.sort)
+        else:  # only counted: no weights to compute, no order to keep
+            enquire = xapian.Enquire(self.shards.database)
+            enquire.set_weighting_scheme(xapian.BoolWeight())
+            enquire.set_docid_order(xapian.Enquire.DONT_CARE)
         enquire.set_query(query)
         enquire.set_collapse_key(SLOT_STORY)
-        return enquire.get_mset(0, 0, everything).get_matches_lower_bound()
+        mset = enquire.get_mset(0, count, everything)
+        sizes = {_story_key(item): item.collapse_count + 1 for item in mset}
+        return mset.get_matches_lower_bound(), sizes
 
-    def _spied(self, ranking, query, everything):
+    def _spied(self, ranking, query, everything, spies=()):
         spy = xapian.ValueCountMatchSpy(SLOT_STORY_INFO)
         enquire = self._enquire(ranking, "relevance")
         enquire.set_query(query)
-        enquire.add_matchspy(spy)
+        for each in (spy, *spies):
+            enquire.add_matchspy(each)
         enquire.get_mset(0, 0, everything)
         return spy
 
     def _story_hits(self, ranking, request, query, first, count, sizes, counted, skip=(),
                     listed=None):  # fmt: skip
         """The best article of each story ranked ``first`` on (``count`` of them), and
-        their stories (``sizes``: matching articles per story key; None: as many as
-        Xapian collapsed into each, every match being checked). Stories in ``skip`` are
-        passed over, and of the rest only the ``listed`` (start, stop) are read."""
+        their stories (``sizes``: matching articles per story key). Stories in ``skip``
+        are passed over, and of the rest only the ``listed`` (start, stop) are read.
+
+        Xapian keeps each story's best OTHERS_SHOWN + 1 articles, and the first ``first +
+        count`` stories are among the first (``first + count``) × that many kept articles,
+        mostly with their others. When some story's others rank past those, a window
+        WIDER_WINDOW times as long is read; a story whose others rank past that too is
+        looked up on its own (a value range: Xapian checks it across the whole slot)."""
+        if count <= 0:
+            return [], []
+        kept = OTHERS_SHOWN + 1
         enquire = self._enquire(ranking, request.sort)
         enquire.set_query(query)
-        enquire.set_collapse_key(SLOT_STORY)
+        enquire.set_collapse_key(SLOT_STORY, kept)
+        page, whole = _kept_per_story(enquire, first, count, kept, 1)
+        wanted = [min(sizes.get(_story_key(group[0]), 1), kept) for group in page]
+        if not whole and any(len(g) < n for g, n in zip(page, wanted, strict=True)):
+            page, whole = _kept_per_story(enquire, first, count, kept, WIDER_WINDOW)
         hits, stories = [], []
         place = -1
-        for item in enquire.get_mset(first, max(count, 0), self.shards.database.get_doccount()):
-            key = int(item.document.get_value(SLOT_STORY).decode("ascii"), 16)
+        for group, size in zip(page, wanted, strict=True):
+            best = group[0]
+            key = _story_key(best)
             if key in skip:
                 continue
             place += 1
             if listed is not None and not listed[0] <= place < listed[1]:
                 continue
-            size = sizes.get(key, 1) if sizes is not None else item.collapse_count + 1
-            others: tuple[dict, ...] = ()
-            if size > 1:
-                same = self._enquire(ranking, request.sort)
-                same.set_query(_filtered(query, _story_filter(key)))
-                others = tuple(
-                    stored_fields(other.document)
-                    for other in same.get_mset(0, OTHERS_SHOWN + 1)
-                    if other.docid != item.docid
-                )[:OTHERS_SHOWN]
-            hits.append((stored_fields(item.document), _score(item, request), counted))
-            stories.append(Story(key, size, others))
+            others = group[1:]
+            if not whole and len(group) < size:
+                others = self._story_others(ranking, request, query, key, best.docid)
+            hits.append((stored_fields(best.document), _score(best, request), counted))
+            stories.append(Story(key, sizes.get(key, 1),
+                                 tuple(stored_fields(o.document) for o in others)))  # fmt: skip
         return hits, stories
+
+    def _story_others(self, ranking, request, query, key: int, best: int) -> list:
+        """The best OTHERS_SHOWN articles of story ``key`` that ``query`` matches, but ``best``."""
+        same = self._enquire(ranking, request.sort)
+        same.set_query(_filtered(query, _story_filter(key)))
+        found = [item for item in same.get_mset(0, OTHERS_SHOWN + 1) if item.docid != best]
+        return found[:OTHERS_SHOWN]
 
     def _docids(self, query, count: int) -> set[int]:
         """The documents ``query`` matches (``count`` of them), without reading any: a fresh
@@ -429,6 +470,16 @@ _FIELD = {"category": "categories", "author": "authors"}
 _SLOT = {"category": SLOT_CATEGORY, "author": SLOT_AUTHOR}
 
 
+def _label_counts(spies: dict) -> dict:
+    """The top values of each label (by articles, then by name) from its spy."""
+    facets = {}
+    for label, spy in spies.items():
+        pairs = [(value.decode("utf-8"), count) for value, count in spy_counts(spy)]
+        pairs = sorted((p for p in pairs if p[0]), key=lambda p: (-p[1], p[0]))
+        facets[label] = tuple(LabelCount(v, c) for v, c in pairs[: FACET_TOP[label]])
+    return facets
+
+
 def _label_filter(filters: Filters):
     """The category and author filters (any of a label's values, every label), or None."""
     parts = []
@@ -448,6 +499,23 @@ def _both(first, second):
     return xapian.Query(xapian.Query.OP_AND, first, second)
 
 
+def _kept_per_story(enquire, first: int, count: int, kept: int, widen: int):
+    """The kept articles of the stories ranked ``first`` on (``count`` of them), each
+    story's best first, from a window of ``widen`` × (first + count) × ``kept`` articles;
+    and whether that window held every match. Sizes come from the spies: Xapian may stop
+    early, skipping what cannot rank."""
+    window = (first + count) * kept * widen
+    mset = enquire.get_mset(0, window)
+    groups: dict[bytes, list] = {}
+    for item in mset:
+        groups.setdefault(item.collapse_key, []).append(item)
+    return list(groups.values())[first : first + count], mset.size() < window
+
+
+def _story_key(item) -> int:
+    return int(item.collapse_key.decode("ascii"), 16)
+
+
 def _story_filter(key: int):
     value = story_value(key)
     return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_STORY, value, value)
@@ -456,9 +524,9 @@ def _story_filter(key: int):
 def _story_matches(spy) -> list[tuple[int, int, str, int]]:
     """(story key, day number, source, articles) of the matches a spy on SLOT_STORY_INFO saw."""
     found = []
-    for item in spy.values():
-        key, day, source = item.term.decode("utf-8").split(" ", 2)
-        found.append((int(key), int(day), source, item.termfreq))
+    for value, count in spy_counts(spy):
+        key, day, source = value.decode("utf-8").split(" ", 2)
+        found.append((int(key), int(day), source, count))
     return found
 
 
@@ -527,8 +595,24 @@ def _score(item, request: Request) -> float:
     return float(item.weight) if request.sort == "relevance" else 0.0
 
 
+def spy_counts(spy) -> list[tuple[bytes, int]]:
+    """(value, matches) of each value a ValueCountMatchSpy saw, in value order. Read with
+    the iterators the bindings wrap, without a Python object per value (twice as fast:
+    a broad query at 1M articles has 100,000s of them)."""
+    begin = getattr(_native, "ValueCountMatchSpy_values_begin", None)
+    if begin is None:  # bindings without them
+        return [(item.term, item.termfreq) for item in spy.values()]
+    position, end = begin(spy), _native.ValueCountMatchSpy_values_end(spy)
+    value, count = type(position).get_term, type(position).get_termfreq
+    found = []
+    while position != end:
+        found.append((value(position), count(position)))
+        next(position)
+    return found
+
+
 def _source_counts(spy) -> tuple[SourceCount, ...]:
-    pairs = [(item.term.decode("utf-8"), item.termfreq) for item in spy.values()]
+    pairs = [(value.decode("utf-8"), count) for value, count in spy_counts(spy)]
     pairs = [(name, count) for name, count in pairs if name]
     return tuple(SourceCount(n, c) for n, c in sorted(pairs, key=lambda p: (-p[1], p[0])))
 
@@ -537,8 +621,8 @@ def _series(spy, total: int, interval: str):
     """The time series of ``total`` matches from a spy on their days (an undated article
     has no value, and the spy does not see it)."""
     per_day = {
-        date.fromordinal(int(xapian.sortable_unserialise(item.term))): item.termfreq
-        for item in spy.values()
-        if item.term
+        date.fromordinal(int(xapian.sortable_unserialise(value))): count
+        for value, count in spy_counts(spy)
+        if value
     }
     return series_from_days(per_day, total - sum(per_day.values()), interval)

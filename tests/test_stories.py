@@ -258,3 +258,29 @@ def test_stories_with_only_some_words_are_counted_and_listed_after(index):
     assert (found.total, found.articles, found.partial) == (1, 3, 1)
     assert [(hit.complete, hit.similar) for hit in found.hits] == [(True, 2), (False, 0)]
     assert found.hits[1].id == "raid"
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_copy_ranked_far_below_its_story_is_still_listed_under_it(tmp_path, backend):
+    """Newest first: between the story's newest article and its copy, more one-off articles
+    than a page of stories reads at once (Xapian keeps a few articles a story in one match,
+    then reads further, then looks the story up on its own)."""
+    if backend == "xapian":
+        require_xapian()
+    best = {"id": "best", "source": "was", "date": "2015-08-05", "title": "ضبط متفجرات",
+            "body": WIRE}
+    copy = {"id": "copy", "source": "okaz", "date": "2015-08-01", "title": "خبر",
+            "body": f"الرياض - واس: {WIRE}"}
+    briefs = [{"id": f"brief-{n}", "source": "alyaum", "date": "2015-08-04", "title": "موجز",
+               "body": f"ضبطت الشرطة متفجرات في الحي رقم {n}"} for n in range(80)]  # fmt: skip
+    index = tmp_path / "index"
+    build_index([_write(tmp_path, "a.jsonl", [best, copy, *briefs])], index, backend=backend,
+                processes=1)  # fmt: skip
+    with Searcher(index) as searcher:
+        pages = [searcher.search("متفجرات", sort="newest", per_page=n) for n in (1, 10)]
+        last = searcher.search("متفجرات", sort="newest", group="articles", page=9)
+    for found in pages:
+        assert found.total == 81 and found.articles == 82
+        assert (found.hits[0].id, found.hits[0].similar) == ("best", 1)
+        assert [other.id for other in found.hits[0].others] == ["copy"]
+    assert last.hits[-1].id == "copy"  # listed after every brief
