@@ -73,8 +73,8 @@ def disk_failures_said(index_dir: Path) -> Iterator[None]:
 def disk_failure(error: BaseException, index_dir: Path) -> BuildError | None:
     """The sentence for a write that failed because of the disk, or None for any other."""
     code = getattr(error, "errno", None)
-    if code is None and isinstance(error, OSError) and "requested and" in str(error):
-        code = errno.ENOSPC  # numpy's short write on a full disk carries no errno
+    if code is None and "requested and" in str(error) and "written" in str(error):
+        code = errno.ENOSPC  # numpy's short write on a full disk (here or in a worker)
     if code not in _DISK_ERRORS:
         return None
     english, arabic = _DISK_ERRORS[code]

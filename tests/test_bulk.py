@@ -13,7 +13,7 @@ from indexer.errors import IndexUnavailableError
 from indexer.schema import article_fields
 from indexer.store import current_generation
 from indexer.whoosh_adapter import WhooshIndex, WhooshReader
-from indexer.whoosh_adapter.index import codec
+from indexer.whoosh_adapter.index import WHOOSH_POSTINGS, codec
 from indexer.whoosh_adapter.schema import build_schema
 from indexer.whoosh_adapter.segments import SegmentBuilder
 from search import Searcher, plan
@@ -69,6 +69,7 @@ def test_bulk_segment_is_whooshs_own(tmp_path):
     builder = SegmentBuilder(
         bulk.storage, bulk.indexname, bulk.schema, codec(), 64, include_titles=True,
         compress_from=0,  # compress every block, as Whoosh does
+        whoosh_postings=True,
     )  # fmt: skip
     for seq, article in enumerate(articles):
         builder.add(article, seq)
@@ -111,7 +112,8 @@ def test_an_index_whose_segments_lack_posting_arrays_is_refused_with_rebuild(tmp
         WhooshReader(tmp_path)
 
 
-def test_postings_from_the_arrays_are_whooshs(tmp_path):
+def test_postings_from_the_arrays_are_whooshs(tmp_path, monkeypatch):
+    monkeypatch.setenv(WHOOSH_POSTINGS, "1")
     source = tmp_path / "a.jsonl"
     lines = (
         json.dumps({"id": a.id, "title": a.title, "body": a.body})
@@ -172,7 +174,8 @@ def test_small_segments_answer_like_one(tmp_path, monkeypatch):
             assert [h.id for h in a.hits] == [h.id for h in b.hits]  # ties in build order
 
 
-def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path):
+def test_phrases_from_the_posting_arrays_are_whooshs(tmp_path, monkeypatch):
+    monkeypatch.setenv(WHOOSH_POSTINGS, "1")
     from whoosh import query as wq
 
     from indexer import analyze
@@ -225,3 +228,28 @@ def test_equal_scores_rank_in_the_order_the_articles_came_however_the_build_ran(
             assert [h.id for h in searcher.search("الغوطة", per_page=20).hits] == expected
             oldest = searcher.search("الغوطة", per_page=20, sort="oldest").hits
             assert [h.id for h in oldest] == expected  # undated: in build order too
+
+
+def test_the_text_is_indexed_once_in_naba_s_arrays_and_whoosh_still_opens_the_index(tmp_path):
+    """By default Whoosh's own postings of the text fields are not written (naba reads its
+    arrays): Whoosh still opens the index, its stored fields and its ids."""
+    articles = synthetic_articles(200, seed=4)
+    source = tmp_path / "a.jsonl"
+    lines = (json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles)
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "lean", processes=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WHOOSH_POSTINGS, "1")
+        build_index([source], tmp_path / "both", processes=1)
+    lean, both = (current_generation(tmp_path / name) for name in ("lean", "both"))
+    with whoosh_index.open_dir(str(lean)).reader() as theirs:
+        assert theirs.doc_count() == 200 and not theirs.doc_frequency("body", "غوط")
+        assert theirs.stored_fields(0)["id"] == articles[0].id
+        assert list(theirs.postings("id", articles[7].id).all_ids()) == [7]
+    size = {path: sum(f.stat().st_size for f in path.iterdir()) for path in (lean, both)}
+    assert size[lean] < 0.7 * size[both]
+    with Searcher(tmp_path / "lean") as a, Searcher(tmp_path / "both") as b:
+        for query in ("الغوطة", "داعش تمويل", '"الغوطة الشرقية"'):
+            first, second = a.search(query, per_page=50), b.search(query, per_page=50)
+            assert first.total == second.total > 0
+            assert [h.id for h in first.hits] == [h.id for h in second.hits]

@@ -85,3 +85,14 @@ def test_when_nothing_can_be_indexed_each_files_reason_is_given(tmp_path):
     message = str(raised.value)
     assert "bad.jsonl:1" in message and "empty.txt" in message
     assert "تعذّرت فهرسة" in raised.value.arabic
+
+
+def test_a_worker_whose_array_write_fell_short_is_said_to_have_filled_the_disk(tmp_path):
+    """numpy reports a short write on a full disk with no errno, from a build worker too."""
+    from indexer.disk import disk_failure
+    from indexer.parallel import _failure
+
+    reported = _failure(("OSError: 1048576 requested and 4096 written", None))
+    failure = disk_failure(reported, tmp_path / "index")
+    assert failure is not None and "no space is left on the disk" in str(failure)
+    assert disk_failure(_failure(("ValueError: bad line", None)), tmp_path) is None

@@ -13,6 +13,7 @@ from whoosh.scoring import BM25F
 from indexer import build_index, delete_documents, update_index
 from indexer.store import current_generation
 from indexer.whoosh_adapter import WhooshReader
+from indexer.whoosh_adapter.index import WHOOSH_POSTINGS
 from search import Searcher, plan
 from search.engine import Evaluator, IndexArrays, top
 from search.planning import query_plan
@@ -20,6 +21,17 @@ from search.query import ParsedQuery
 from search.requests import QueryReader
 from search.scoring import Ranking, lucene_idf
 from tests.conftest import ARTICLES
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory, corpus_dir):
+    """The fixture corpus indexed with Whoosh's own postings beside naba's arrays."""
+    path = tmp_path_factory.mktemp("oracle") / "index"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(WHOOSH_POSTINGS, "1")
+        build_index([corpus_dir], path)
+    return path
+
 
 QUERIES = [
     "داعش تمويل",
@@ -246,7 +258,8 @@ def test_a_word_in_title_and_body_is_one_word_found_often_not_two_words(tmp_path
     assert ranked.index("shelled") < ranked.index("named")
 
 
-def test_engine_reads_several_segments_and_skips_deleted_articles(tmp_path):
+def test_engine_reads_several_segments_and_skips_deleted_articles(tmp_path, monkeypatch):
+    monkeypatch.setenv(WHOOSH_POSTINGS, "1")
     first = tmp_path / "a.jsonl"
     first.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES))
     index = tmp_path / "index"

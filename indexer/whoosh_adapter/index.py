@@ -7,6 +7,7 @@ deletions are marked on the segments in another, so every segment keeps its arra
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ INDEX_NAME = "MAIN"  # Whoosh's default: a generation holds one index
 # most MAX_SMALL_SEGMENTS × MERGE_BELOW articles.
 MERGE_BELOW = 2_000
 MAX_SMALL_SEGMENTS = 8
+WHOOSH_POSTINGS = "NABA_WHOOSH_POSTINGS"  # "1": write Whoosh's own postings of the text too
 
 
 def codec() -> W3Codec:
@@ -40,10 +42,13 @@ def segment_builder(
 ) -> SegmentBuilder:
     """A builder of new segments in the generation at ``folder`` (any process may run it;
     its segments are added with WhooshIndex.add_segments); with ``sign``, it also keeps
-    each article's MinHash values (``signed``) for grouping stories."""
+    each article's MinHash values (``signed``) for grouping stories. With the environment
+    variable NABA_WHOOSH_POSTINGS=1, the text fields also get Whoosh's own postings, so
+    that Whoosh's own searcher can search the index (naba never reads them)."""
     return SegmentBuilder(
         FileStorage(str(folder)), INDEX_NAME, build_schema(), codec(), memory_mb,
         include_titles=include_titles, sign=sign,
+        whoosh_postings=os.environ.get(WHOOSH_POSTINGS) == "1",
     )  # fmt: skip
 
 

@@ -5,8 +5,10 @@ runs and a merge. A build knows a segment's articles before it writes it, so thi
 reads each article's words once, turns them into term ids through a per-segment vocabulary
 (stemming each distinct word once), keeps the ids in flat arrays, and at the end sorts them
 into posting lists with numpy. The segment is the one Whoosh's writer makes from the same
-articles: stored fields, lengths and columns byte for byte, postings and terms that decode to
-the same (tests/test_bulk.py). Posting arrays for the search engine go beside it.
+articles: stored fields, lengths, ids and columns byte for byte (tests/test_bulk.py). The
+text fields' postings are naba's posting arrays beside it, what naba searches; Whoosh's own
+postings of them, the same postings over again (two thirds of the index, a third of the
+build), are written only when asked for (``whoosh_postings``: the tests compare the two).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class SegmentBuilder:
         include_titles: bool,
         compress_from: int = COMPRESS_FROM,
         sign: bool = True,
+        whoosh_postings: bool = False,
     ) -> None:
         self._storage = storage
         self._indexname = indexname
@@ -122,6 +125,7 @@ class SegmentBuilder:
         self._budget = int(memory_mb * 1024 * 1024)
         self._include_titles = include_titles
         self._compress_from = compress_from
+        self._whoosh_postings = whoosh_postings
         for name in TEXT_FIELDS:
             if not isinstance(schema[name].format, (Positions, Frequency)):
                 raise TypeError(f"the bulk writer expects {name!r} to be a text field")
@@ -204,29 +208,33 @@ class SegmentBuilder:
     def _write_segment(self) -> None:
         self._perdoc.close()
         writer = self._codec.field_writer(self._storage, self._segment)
-        names = sorted([*self._ids, *(n for n, t in self._text.items() if len(t.term_ids))])
-        for name in names:
+        kept: dict[str, tuple] = {}  # the text fields' postings, for Whoosh's own
+        for name, tokens in self._text.items():
+            if not len(tokens.term_ids):
+                continue
+            counts = np.frombuffer(tokens.counts, dtype=np.uint32).astype(np.int64)
+            positional = isinstance(self._schema[name].format, Positions)
+            terms, arrays, gaps = _posting_arrays(tokens, counts, positional)
+            write_posting_arrays(
+                self._storage.folder, self._segment.segment_id(), name, terms,
+                arrays["starts"], arrays["docs"], arrays["freqs"], arrays.get("positions"),
+                arrays.get("position_starts"),
+            )  # fmt: skip
+            if self._whoosh_postings:
+                kept[name] = (counts, terms, arrays, gaps)
+        for name in sorted([*self._ids, *kept]):
             field = self._schema[name]
             writer.start_field(name, field)
             prefix = pack_ushort(writer._fieldid)
-            if name in self._text:
-                tokens = self._text[name]
-                counts = np.frombuffer(tokens.counts, dtype=np.uint32).astype(np.int64)
+            if name in kept:
+                counts, terms, arrays, gaps = kept.pop(name)
                 lengths = [byte_to_length(length_to_byte(n)) for n in counts.tolist()]
                 postings = PostingsWriter(
                     writer._postfile, field.format, lengths, self._codec._blocklimit,
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
-                arrays: dict[str, np.ndarray] = {}
-                field_terms: list[str] = []
-                for terms, rows in _term_postings(tokens, counts, postings, field.format, arrays):
-                    add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in terms], rows)
-                    field_terms += terms
-                write_posting_arrays(
-                    self._storage.folder, self._segment.segment_id(), name, field_terms,
-                    arrays["starts"], arrays["docs"], arrays["freqs"], arrays.get("positions"),
-                    arrays.get("position_starts"),
-                )  # fmt: skip
+                for chunk, rows in _whoosh_postings(terms, arrays, gaps, postings):
+                    add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in chunk], rows)
             else:
                 if not isinstance(field.format, Existence):
                     raise TypeError(f"the bulk writer indexes {name!r} only as an id")
@@ -248,16 +256,11 @@ class SegmentBuilder:
         self.segments.append(self._segment)
 
 
-def _term_postings(
-    tokens: _Tokens,
-    counts: np.ndarray,
-    postings: PostingsWriter,
-    format_,
-    arrays: dict[str, np.ndarray],
-):
-    """Sort a field's tokens into posting lists and write them; yields the terms and their
-    rows for the terms table, a chunk at a time, in term order. ``arrays`` receives every
-    posting's document and frequency, and where each term's postings start."""
+def _posting_arrays(tokens: _Tokens, counts: np.ndarray, positional: bool):
+    """Sort a field's tokens into posting lists: the terms in order, the arrays (every
+    posting's document and frequency, where each term's postings start, and with
+    ``positional`` every position and where each posting's start), and the position gaps
+    Whoosh stores (None without positions)."""
     terms = tokens.vocabulary.terms
     order_of_terms, rank = tokens.vocabulary.ranking  # shared by title, body and lead
     ranks = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)]
@@ -265,7 +268,8 @@ def _term_postings(
     ranks = ranks[order]
     docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
     gaps = None
-    if isinstance(format_, Positions):
+    arrays: dict[str, np.ndarray] = {}
+    if positional:
         starts = np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
         positions = (np.arange(len(order), dtype=np.int32) - starts)[order]
         del starts
@@ -281,15 +285,25 @@ def _term_postings(
     posting_ranks = ranks[posting_starts]
     posting_docs = docs[posting_starts]
     del ranks, docs
-    if isinstance(format_, Positions):
+    if positional:
         gaps = positions.copy()
         gaps[1:] -= positions[:-1]
         gaps[posting_starts] = positions[posting_starts]
         arrays.update(positions=positions, position_starts=token_bounds)
     term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
-    arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies)
+    arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies,
+                  token_bounds=token_bounds)  # fmt: skip
+    in_order = [terms[order_of_terms[r]] for r in posting_ranks[term_bounds[:-1]].tolist()]
+    return in_order, arrays, gaps
+
+
+def _whoosh_postings(terms: list[str], arrays: dict, gaps, postings: PostingsWriter):
+    """Write the posting arrays of a field's ``terms`` as Whoosh's postings; yields the
+    terms and their rows for the terms table, a chunk at a time, in term order."""
+    term_bounds, token_bounds = arrays["starts"], arrays["token_bounds"]
+    posting_docs, frequencies = arrays["docs"], arrays["freqs"]
     # Python lists for a chunk of terms at a time: one conversion, bounded memory.
-    chunk_ends = np.searchsorted(term_bounds, np.arange(0, len(posting_ranks), _CHUNK_POSTINGS))
+    chunk_ends = np.searchsorted(term_bounds, np.arange(0, len(posting_docs), _CHUNK_POSTINGS))
     chunk_ends = np.unique(np.append(chunk_ends[1:], len(term_bounds) - 1)).tolist()
     first_term = 0
     for last_term in chunk_ends:
@@ -297,14 +311,13 @@ def _term_postings(
         base = bounds[0]
         chunk_docs = posting_docs[base : bounds[-1]].tolist()
         chunk_freqs = frequencies[base : bounds[-1]].tolist()
-        chunk_ranks = posting_ranks[bounds[:-1]].tolist()
         token_base = int(token_bounds[base])
         chunk_gaps = None
         if gaps is not None:
             chunk_gaps = gaps[token_base : token_bounds[bounds[-1]]].tolist()
         token_offset = token_bounds[bounds[:-1]].tolist() + [int(token_bounds[bounds[-1]])]
         rows = []
-        for index in range(len(chunk_ranks)):
+        for index in range(len(bounds) - 1):
             first, last = bounds[index] - base, bounds[index + 1] - base
             term_gaps = None
             if chunk_gaps is not None:
@@ -314,5 +327,5 @@ def _term_postings(
             rows.append(
                 postings.write_term(chunk_docs[first:last], chunk_freqs[first:last], term_gaps)
             )
-        yield [terms[order_of_terms[term_rank]] for term_rank in chunk_ranks], rows
+        yield terms[first_term:last_term], rows
         first_term = last_term
