@@ -3,8 +3,9 @@ documents, frequencies and positions, as plain numpy arrays the search engine ma
 
 Per segment and text field, .npy files: the field's terms in UTF-8 byte order (one blob and
 where each term starts), where each term's postings start, every posting's document number
-and frequency, and for fields with positions every posting's positions and where they start.
-Whoosh's own files stay complete, so any Whoosh reader still reads the index.
+and frequency, and for fields with positions every posting's positions and where each term's
+begin (a posting's own follow from the frequencies before it; older indexes kept where every
+posting's begin, and are read as they are).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from weakref import WeakValueDictionary
 import numpy as np
 
 _PARTS = ("terms", "term_starts", "starts", "docs", "freqs")
-_POSITION_PARTS = ("positions", "position_starts")  # fields with positions only
+_POSITION_PARTS = ("positions", "term_positions", "position_starts")  # with positions only
 
 
 def array_paths(folder: Path, segment_name: str, field: str) -> dict[str, Path]:
@@ -42,7 +43,8 @@ def write_posting_arrays(
 ) -> None:
     """Save one field's posting arrays: ``terms`` ascending (code point order, which is UTF-8
     byte order), term i's postings from ``starts[i]``; ``positions`` holds every posting's
-    positions, posting i's from ``position_starts[i]``."""
+    positions, posting i's from ``position_starts[i]`` (saved per term: term i's from
+    ``position_starts[starts[i]]``)."""
     paths = array_paths(folder, segment_name, field)
     encoded = [term.encode("utf-8") for term in terms]
     lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
@@ -53,7 +55,7 @@ def write_posting_arrays(
     np.save(paths["freqs"], _narrowest(freqs))
     if positions is not None:
         np.save(paths["positions"], _narrowest(positions))
-        np.save(paths["position_starts"], _narrowest(position_starts))
+        np.save(paths["term_positions"], _narrowest(np.asarray(position_starts)[starts]))
 
 
 def _narrowest(values) -> np.ndarray:
@@ -77,8 +79,21 @@ class PostingArrays:
     docs: np.ndarray
     freqs: np.ndarray
     positions: np.ndarray | None
-    position_starts: np.ndarray | None
+    term_positions: np.ndarray | None  # where each term's positions begin
+    position_starts: np.ndarray | None = None  # where each posting's begin (older indexes)
     files: tuple[Path, ...] = ()  # the files mapped
+
+    def posting_positions(self, first: int, last: int, chosen: np.ndarray):
+        """Where the positions of postings ``chosen`` (rows of the term whose postings are
+        rows ``first`` to ``last``) begin in ``positions``, and how many each has (int64)."""
+        if self.position_starts is not None:
+            begin = self.position_starts[chosen].astype(np.int64)  # stored narrow, unsigned
+            return begin, self.position_starts[chosen + 1].astype(np.int64) - begin
+        term = int(np.searchsorted(self.starts, first))  # each term has a posting at least
+        freqs = self.freqs[first:last].astype(np.int64)
+        before = np.cumsum(freqs) - freqs  # the positions of the term's earlier postings
+        local = chosen - first
+        return int(self.term_positions[term]) + before[local], freqs[local]
 
     def size(self) -> int:
         """The bytes of the files mapped."""

@@ -207,8 +207,7 @@ def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]], slop: int
     for index, (first, last) in enumerate(rows):
         word_docs = np.asarray(arrays.docs[first:last])
         chosen = first + np.searchsorted(word_docs, docs)  # the rows of those documents
-        begin = arrays.position_starts[chosen].astype(np.int64)  # stored narrow, unsigned
-        counts = arrays.position_starts[chosen + 1].astype(np.int64) - begin
+        begin, counts = arrays.posting_positions(first, last, chosen)
         gather = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
         word_keys = (np.repeat(docs, counts) << 32) + arrays.positions[gather].astype(np.int64)
         if found is None:

@@ -253,3 +253,26 @@ def test_the_text_is_indexed_once_in_naba_s_arrays_and_whoosh_still_opens_the_in
             first, second = a.search(query, per_page=50), b.search(query, per_page=50)
             assert first.total == second.total > 0
             assert [h.id for h in first.hits] == [h.id for h in second.hits]
+
+
+def test_an_index_that_kept_where_every_posting_s_positions_begin_still_finds_phrases(tmp_path):
+    """Indexes written before the positions were located per term are read as they are."""
+    import numpy as np
+
+    articles = synthetic_articles(200, seed=6)
+    source = tmp_path / "a.jsonl"
+    lines = (json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles)
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "index", processes=1)
+    queries = ('"الغوطة الشرقية"', '"تنظيم الدولة"', "داعش تمويل")
+    with Searcher(tmp_path / "index") as searcher:
+        before = [[h.id for h in searcher.search(q, per_page=50).hits] for q in queries]
+    generation = current_generation(tmp_path / "index")
+    for term_positions in generation.glob("*_term_positions.npy"):  # as an older naba wrote
+        name = str(term_positions).removesuffix("_term_positions.npy")
+        freqs = np.load(f"{name}_freqs.npy").astype(np.int64)
+        np.save(f"{name}_position_starts.npy", np.concatenate(([0], np.cumsum(freqs))))
+        term_positions.unlink()
+    with Searcher(tmp_path / "index") as searcher:
+        after = [[h.id for h in searcher.search(q, per_page=50).hits] for q in queries]
+    assert after == before and all(before[:2])
