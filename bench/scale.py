@@ -5,6 +5,7 @@
     python bench/scale.py --backend xapian --shards 4 --copies 1 4   # Xapian, 4 shards behind
                                                   # xapian-tcpsrv on loopback: scale-xapian.md
     python bench/scale.py --copies 16 --keep      # keep bench/work/scale-index-16 afterwards
+                                                  # (Xapian: bench/work/scale-xapian-16)
     python bench/scale.py --copies 16 --requery   # only the queries again, on the kept index
 
 The two corpora are replicated with fresh ids (``c<k>-<id>``) and dates shifted by k years,
@@ -125,11 +126,11 @@ def main() -> None:
     points = json.loads(saved.read_text())["points"] if saved.exists() else {}
     for copies in args.copies:
         if args.requery:
-            requery(points, WORK / f"scale-index-{copies}", options_of(args))
+            requery(points, index_folder(args.backend, copies), options_of(args))
             report(points, name, args.shards)
             continue
         source = replicate(copies)
-        out = WORK / f"scale-index-{copies}"
+        out = index_folder(args.backend, copies)
         shutil.rmtree(out, ignore_errors=True)
         options = options_of(args)
         built = run_child(["bench/scale.py", "--child", "build", str(source), str(out), *options])
@@ -153,6 +154,11 @@ def main() -> None:
         if not args.keep:
             shutil.rmtree(out, ignore_errors=True)
         report(points, name, args.shards)
+
+
+def index_folder(backend: str, copies: int) -> Path:
+    """Where a size's index is built (and kept with --keep)."""
+    return WORK / (f"scale-index-{copies}" if backend == "whoosh" else f"scale-xapian-{copies}")
 
 
 def options_of(args) -> list[str]:
