@@ -471,5 +471,7 @@ def test_links_are_the_ones_flask_builds(client, endpoint, values):
 
     from web.links import url_for
 
-    with client.application.test_request_context("/"):
-        assert url_for(endpoint, **values) == flask.url_for(endpoint, **values)
+    for mount in ("", "/naba"):  # served at the root, or under a path behind a proxy
+        base = f"http://localhost{mount}/"
+        with client.application.test_request_context("/", base_url=base):
+            assert url_for(endpoint, **values) == flask.url_for(endpoint, **values)
