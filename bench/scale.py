@@ -83,6 +83,7 @@ def child_queries(index: Path, backend: str, shards: int) -> None:
     else:
         runner = None
         searcher = Searcher(index)
+        searcher.warm()  # as `naba serve` does before it answers (it prefetches the arrays)
 
     def run(query: str) -> float:
         started = time.perf_counter()

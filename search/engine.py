@@ -192,15 +192,26 @@ def _merged_occurrences(
     return docs, np.bincount(inverse, weights=heaviest)
 
 
+def in_sorted(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``pool`` (ascending): a binary search each, where
+    np.isin sorts both arrays again (phrases run per segment and word: most are small)."""
+    if not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(pool, values)
+    np.minimum(at, len(pool) - 1, out=at)
+    return pool[at] == values
+
+
 def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]], slop: int) -> np.ndarray:
     """Where the words with these posting rows follow each other in order, each within
     ``slop`` positions of the one before (1: right after it): one key (document << 32) +
     position per occurrence, ascending — of the first word, or with a slop of the last."""
     nothing = np.zeros(0, dtype=np.int64)
     docs = None
-    for first, last in rows:  # documents with every word
+    for first, last in sorted(rows, key=lambda row: row[1] - row[0]):  # the rarest first
+        # the documents with every word
         word_docs = np.asarray(arrays.docs[first:last], dtype=np.int64)
-        docs = word_docs if docs is None else docs[np.isin(docs, word_docs, assume_unique=True)]
+        docs = word_docs if docs is None else docs[in_sorted(docs, word_docs)]
     if docs is None or not len(docs):
         return nothing
     found = None
@@ -213,7 +224,7 @@ def _phrase_starts(arrays: PostingArrays, rows: list[tuple[int, int]], slop: int
         if found is None:
             found = np.sort(word_keys)
         elif slop == 1:
-            found = found[np.isin(found, word_keys - index)]
+            found = found[in_sorted(found, word_keys - index)]  # both ascending
         else:  # keep the word's positions 1 to slop after a chain that reached the last word
             word_keys = np.sort(word_keys)
             before = np.searchsorted(found, word_keys) - 1
