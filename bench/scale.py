@@ -143,12 +143,7 @@ def main() -> None:
             "docs_per_second": round(documents / built.seconds, 1),
             "peak_rss_mb": round(built.peak_rss_mb),
             "index_mb": round(folder_size_mb(out)),
-            "query_p50_ms": round(queries.output["p50"], 1),
-            "query_p95_ms": round(queries.output["p95"], 1),
-            "query_p99_ms": round(queries.output["p99"], 1),
-            "long_p50_ms": round(queries.output["long_p50"], 1),
-            "long_p95_ms": round(queries.output["long_p95"], 1),
-            "query_process_rss_mb": round(queries.peak_rss_mb),
+            **query_figures(queries),
             "measured": machine(),
         }
         print(points[str(documents)], flush=True)
@@ -172,16 +167,20 @@ def requery(points: dict, index: Path, options: list[str]) -> None:
         raise SystemExit(f"no kept index at {index}: build it with --keep first")
     queries = run_child(["bench/scale.py", "--child", "queries", str(index), "-", *options])
     point = next(p for p in points.values() if p["index_mb"] == round(folder_size_mb(index)))
-    point.update({
+    point.update(query_figures(queries), queries_measured=machine())
+    print(point, flush=True)
+
+
+def query_figures(queries) -> dict:
+    """A point's query figures, from the queries child's run."""
+    return {
         "query_p50_ms": round(queries.output["p50"], 1),
         "query_p95_ms": round(queries.output["p95"], 1),
         "query_p99_ms": round(queries.output["p99"], 1),
         "long_p50_ms": round(queries.output["long_p50"], 1),
         "long_p95_ms": round(queries.output["long_p95"], 1),
         "query_process_rss_mb": round(queries.peak_rss_mb),
-        "queries_measured": machine(),
-    })  # fmt: skip
-    print(point, flush=True)
+    }
 
 
 def report(points: dict, name: str = "scale", shards: int = 4) -> None:
