@@ -214,26 +214,26 @@ class SegmentBuilder:
                 continue
             counts = np.frombuffer(tokens.counts, dtype=np.uint32).astype(np.int64)
             positional = isinstance(self._schema[name].format, Positions)
-            terms, arrays, gaps = _posting_arrays(tokens, counts, positional)
+            terms, arrays = _posting_arrays(tokens, counts, positional)
             write_posting_arrays(
                 self._storage.folder, self._segment.segment_id(), name, terms,
                 arrays["starts"], arrays["docs"], arrays["freqs"], arrays.get("positions"),
                 arrays.get("position_starts"),
             )  # fmt: skip
             if self._whoosh_postings:
-                kept[name] = (counts, terms, arrays, gaps)
+                kept[name] = (counts, terms, arrays)
         for name in sorted([*self._ids, *kept]):
             field = self._schema[name]
             writer.start_field(name, field)
             prefix = pack_ushort(writer._fieldid)
             if name in kept:
-                counts, terms, arrays, gaps = kept.pop(name)
+                counts, terms, arrays = kept.pop(name)
                 lengths = [byte_to_length(length_to_byte(n)) for n in counts.tolist()]
                 postings = PostingsWriter(
                     writer._postfile, field.format, lengths, self._codec._blocklimit,
                     self._codec._compression, self._compress_from,
                 )  # fmt: skip
-                for chunk, rows in _whoosh_postings(terms, arrays, gaps, postings):
+                for chunk, rows in _whoosh_postings(terms, arrays, postings):
                     add_term_rows(writer._tindex, [prefix + t.encode("utf-8") for t in chunk], rows)
             else:
                 if not isinstance(field.format, Existence):
@@ -257,17 +257,15 @@ class SegmentBuilder:
 
 
 def _posting_arrays(tokens: _Tokens, counts: np.ndarray, positional: bool):
-    """Sort a field's tokens into posting lists: the terms in order, the arrays (every
+    """Sort a field's tokens into posting lists: the terms in order, and the arrays (every
     posting's document and frequency, where each term's postings start, and with
-    ``positional`` every position and where each posting's start), and the position gaps
-    Whoosh stores (None without positions)."""
+    ``positional`` every position and where each posting's start)."""
     terms = tokens.vocabulary.terms
     order_of_terms, rank = tokens.vocabulary.ranking  # shared by title, body and lead
     ranks = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)]
     order = np.argsort(ranks, kind="stable")  # by term, then document, then position
     ranks = ranks[order]
     docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
-    gaps = None
     arrays: dict[str, np.ndarray] = {}
     if positional:
         starts = np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
@@ -286,22 +284,25 @@ def _posting_arrays(tokens: _Tokens, counts: np.ndarray, positional: bool):
     posting_docs = docs[posting_starts]
     del ranks, docs
     if positional:
-        gaps = positions.copy()
-        gaps[1:] -= positions[:-1]
-        gaps[posting_starts] = positions[posting_starts]
         arrays.update(positions=positions, position_starts=token_bounds)
     term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
     arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies,
                   token_bounds=token_bounds)  # fmt: skip
     in_order = [terms[order_of_terms[r]] for r in posting_ranks[term_bounds[:-1]].tolist()]
-    return in_order, arrays, gaps
+    return in_order, arrays
 
 
-def _whoosh_postings(terms: list[str], arrays: dict, gaps, postings: PostingsWriter):
+def _whoosh_postings(terms: list[str], arrays: dict, postings: PostingsWriter):
     """Write the posting arrays of a field's ``terms`` as Whoosh's postings; yields the
     terms and their rows for the terms table, a chunk at a time, in term order."""
     term_bounds, token_bounds = arrays["starts"], arrays["token_bounds"]
     posting_docs, frequencies = arrays["docs"], arrays["freqs"]
+    gaps = None  # Whoosh stores each posting's positions as gaps from the one before
+    if "positions" in arrays:
+        positions = arrays["positions"]
+        gaps = positions.copy()
+        gaps[1:] -= positions[:-1]
+        gaps[token_bounds[:-1]] = positions[token_bounds[:-1]]
     # Python lists for a chunk of terms at a time: one conversion, bounded memory.
     chunk_ends = np.searchsorted(term_bounds, np.arange(0, len(posting_docs), _CHUNK_POSTINGS))
     chunk_ends = np.unique(np.append(chunk_ends[1:], len(term_bounds) - 1)).tolist()
