@@ -21,6 +21,7 @@ from pathlib import Path
 
 from indexer.errors import WorkerError
 from indexer.sources import Article
+from indexer.stories import SignatureLog
 from indexer.whoosh_adapter import segment_builder
 
 _PR_SET_PDEATHSIG = 1
@@ -59,7 +60,7 @@ class SegmentWorkers:
         self._jobs = [context.Queue(maxsize=depth) for _ in range(queues)]
         self._batches: list[list[tuple[Article, int]]] = [[] for _ in range(queues)]
         self._results = context.Queue()
-        self.signed: list = []  # (seq, MinHash values) of every article, once finished
+        self.signed = SignatureLog()  # (seq, MinHash values) of every article, once finished
         if make_builder is None:
             share = memory_mb / processes
             make_builder = lambda _: segment_builder(folder, share, include_titles)  # noqa: E731
@@ -169,14 +170,14 @@ class InProcessWorkers:
 
     def __init__(self, builder) -> None:
         self._builder = builder
-        self.signed: list = []
+        self.signed = SignatureLog()
 
     def add(self, article: Article, seq: int) -> None:
         self._builder.add(article, seq)
 
     def finish(self) -> list:
         written = self._builder.finish()
-        self.signed = getattr(self._builder, "signed", None) or []
+        self.signed = getattr(self._builder, "signed", None) or SignatureLog()
         return written
 
     def cancel(self) -> None:

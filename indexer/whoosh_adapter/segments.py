@@ -30,7 +30,7 @@ from indexer.arrays import LABELS, UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
 from indexer.schema import TEXT_FIELDS, article_fields
 from indexer.sources import Article, parse_date
-from indexer.stories import signature
+from indexer.stories import SignatureLog, signature
 from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
 # Bytes the arrays hold per token and per distinct word: a segment is written when they
@@ -131,7 +131,7 @@ class SegmentBuilder:
                 raise TypeError(f"the bulk writer expects {name!r} to be a text field")
         self.segments: list = []
         # (seq, MinHash values) of each article, for grouping stories (indexer/stories.py)
-        self.signed: list | None = [] if sign else None
+        self.signed: SignatureLog | None = SignatureLog() if sign else None
         self._start_segment()
 
     def _start_segment(self) -> None:

@@ -27,7 +27,7 @@ from indexer.parallel import segment_workers
 from indexer.schema import SCHEMA_VERSION
 from indexer.sources import articles_to_write
 from indexer.store import read_meta
-from indexer.stories import Stories, signature
+from indexer.stories import SignatureLog, Stories, signature
 from indexer.stories import prepare as prepare_stories
 from indexer.writing import counted
 from indexer.xapian_adapter.documents import (
@@ -78,7 +78,7 @@ class _PartBuilder:
         os.environ["XAPIAN_FLUSH_THRESHOLD"] = str(self.run_size + 1)  # one flush per run
         self.runs: dict[int, list[Path]] = {shard: [] for shard in owned}
         self.open: dict[int, tuple[object, int]] = {}
-        self.signed: list = []  # (seq, MinHash values) of each article, for its story
+        self.signed = SignatureLog()  # (seq, MinHash values) of each article, for its story
 
     def add(self, article, seq: int) -> None:
         shard = shard_of(article.id, self.shards)
