@@ -95,7 +95,7 @@ class SignatureLog:
     article and no Python object each (a build of a million articles holds them all, and
     its workers send theirs back whole)."""
 
-    def __init__(self, signed: Iterable[Signed] = ()) -> None:
+    def __init__(self, signed: Iterable[Signed] | SignatureLog = ()) -> None:
         self._seqs = array("q")
         self._values = bytearray()
         self.extend(signed)
@@ -105,7 +105,7 @@ class SignatureLog:
         self._seqs.append(seq)
         self._values += _BLANK if values is None else values.astype(np.uint32).tobytes()
 
-    def extend(self, signed: Iterable[Signed]) -> None:
+    def extend(self, signed: Iterable[Signed] | SignatureLog) -> None:
         if isinstance(signed, SignatureLog):
             self._seqs.extend(signed._seqs)
             self._values += signed._values
@@ -115,11 +115,6 @@ class SignatureLog:
 
     def __len__(self) -> int:
         return len(self._seqs)
-
-    def __iter__(self):
-        seqs, values = self.arrays()
-        for seq, row in zip(seqs.tolist(), values, strict=True):
-            yield seq, row if row.any() else None
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
         """The seqs (int64) and signatures (uint32 rows, zeros for none), as logged: views
@@ -182,7 +177,7 @@ class Stories:
         dropped = np.isin(self.seqs, np.fromiter(seqs, dtype=np.int64))
         return Stories(self.seqs[~dropped], self.keys[~dropped], self.signatures[~dropped])
 
-    def extend(self, signed: Iterable[Signed]) -> Stories:
+    def extend(self, signed: Iterable[Signed] | SignatureLog) -> Stories:
         """These stories with more articles placed in them, in seq order (each seq greater
         than every seq already here): each joins the story of the earlier article whose
         signature shares the most values with its own, at THRESHOLD or more, among the
