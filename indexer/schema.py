@@ -13,6 +13,8 @@ SCHEMA_VERSION = 8
 POSITIONAL_FIELDS = frozenset({"title", "body"})
 # The searchable text fields, each with posting arrays in every segment.
 TEXT_FIELDS = ("title", "body", "lead", "exact")
+# The fields kept for display (with each document's ``seq``, its place in the builds).
+STORED = ("id", "title", "body", "date", "source", "category", "url", "author")
 
 
 def article_fields(article: Article, include_titles: bool) -> dict[str, str]:

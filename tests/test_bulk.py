@@ -5,9 +5,10 @@ import random
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.fields import STORED
 from whoosh.writing import SegmentWriter
 
-from indexer import Article, build_index
+from indexer import Article, build_index, update_index
 from indexer.arrays import PostingArrays
 from indexer.errors import IndexUnavailableError
 from indexer.schema import article_fields
@@ -56,14 +57,20 @@ def segment_files(folder, segment) -> dict[str, bytes]:
     }
 
 
+def whoosh_fields(article: Article) -> dict[str, str]:
+    """The fields of an article that Whoosh holds (the stored ones are naba's)."""
+    names = build_schema().names()
+    return {name: value for name, value in article_fields(article, True).items() if name in names}
+
+
 def test_bulk_segment_is_whooshs_own(tmp_path):
     articles = synthetic_articles(300)
     whoosh_dir, bulk_dir = tmp_path / "whoosh", tmp_path / "bulk"
     whoosh_dir.mkdir(), bulk_dir.mkdir()
     ix = whoosh_index.create_in(str(whoosh_dir), build_schema())
     writer = SegmentWriter(ix, codec=codec(), compound=False)
-    for seq, article in enumerate(articles):
-        writer.add_document(**article_fields(article, True), seq=seq)
+    for article in articles:
+        writer.add_document(**whoosh_fields(article))
     writer.commit()
     bulk = whoosh_index.create_in(str(bulk_dir), build_schema())
     builder = SegmentBuilder(
@@ -105,8 +112,8 @@ def test_an_index_whose_segments_lack_posting_arrays_is_refused_with_rebuild(tmp
     # What an older naba left after a delete merged segments through Whoosh's writer.
     ix = whoosh_index.create_in(str(tmp_path), build_schema())
     writer = SegmentWriter(ix, codec=codec(), compound=False)
-    for seq, article in enumerate(synthetic_articles(20, seed=9)):
-        writer.add_document(**article_fields(article, True), seq=seq)
+    for article in synthetic_articles(20, seed=9):
+        writer.add_document(**whoosh_fields(article))
     writer.commit()
     with pytest.raises(IndexUnavailableError, match="older naba.*rebuild it with"):
         WhooshReader(tmp_path)
@@ -232,7 +239,7 @@ def test_equal_scores_rank_in_the_order_the_articles_came_however_the_build_ran(
 
 def test_the_text_is_indexed_once_in_naba_s_arrays_and_whoosh_still_opens_the_index(tmp_path):
     """By default Whoosh's own postings of the text fields are not written (naba reads its
-    arrays): Whoosh still opens the index, its stored fields and its ids."""
+    arrays): Whoosh still opens the index and finds its ids."""
     articles = synthetic_articles(200, seed=4)
     source = tmp_path / "a.jsonl"
     lines = (json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles)
@@ -244,7 +251,6 @@ def test_the_text_is_indexed_once_in_naba_s_arrays_and_whoosh_still_opens_the_in
     lean, both = (current_generation(tmp_path / name) for name in ("lean", "both"))
     with whoosh_index.open_dir(str(lean)).reader() as theirs:
         assert theirs.doc_count() == 200 and not theirs.doc_frequency("body", "غوط")
-        assert theirs.stored_fields(0)["id"] == articles[0].id
         assert list(theirs.postings("id", articles[7].id).all_ids()) == [7]
     size = {path: sum(f.stat().st_size for f in path.iterdir()) for path in (lean, both)}
     assert size[lean] < 0.7 * size[both]
@@ -276,3 +282,72 @@ def test_an_index_that_kept_where_every_posting_s_positions_begin_still_finds_ph
     with Searcher(tmp_path / "index") as searcher:
         after = [[h.id for h in searcher.search(q, per_page=50).hits] for q in queries]
     assert after == before and all(before[:2])
+
+
+def test_every_article_comes_back_as_written_from_the_compressed_stored_fields(
+    tmp_path, monkeypatch
+):
+    """Stored fields are kept by naba, zstd-compressed with a dictionary per segment:
+    whatever the segment (one trained on its first articles, or an update too small to
+    train one), an article reads back character for character, marks, tatweel and emoji
+    included."""
+    articles = synthetic_articles(1300, seed=11)
+    odd = [
+        {"id": "marks", "title": "قَصْفٌ عَلَى الغُوطَةِ", "body": "سقطت قذائف على دومـــا 🙏 UN report"},
+        {"id": "untitled", "body": "وبغداد، لبوتين، بالكيماوي ١٢٣ — بلا عنوان"},
+    ]
+    lines = [json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines), "utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(map(json.dumps, odd)), "utf-8")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "one", processes=1)
+    update_index([tmp_path / "b.jsonl"], tmp_path / "one")  # a segment of two articles
+    monkeypatch.setattr("indexer.writing.WRITER_MEMORY_MB", 1)  # several segments
+    build_index([tmp_path / "a.jsonl", tmp_path / "b.jsonl"], tmp_path / "many", processes=2)
+    expected = {a.id: (a.title, a.body) for a in articles}
+    expected |= {a["id"]: (a.get("title", ""), a["body"]) for a in odd}
+    for name, segments, dictionaries in (("one", 2, 1), ("many", None, None)):
+        generation = current_generation(tmp_path / name)
+        reader = WhooshReader(generation)
+        try:
+            found = {}
+            for docnum in range(reader.size):
+                fields = reader.stored_fields(docnum)
+                found[fields["id"]] = (fields.get("title", ""), fields["body"])
+            assert found == expected, name
+            if segments is None:
+                assert len(reader.segments) > 2
+            else:
+                assert len(reader.segments) == segments
+        finally:
+            reader.close()
+        if dictionaries is not None:
+            assert len(list(generation.glob("*.fields_dictionary"))) == dictionaries
+    with Searcher(tmp_path / "many") as searcher:
+        hits = searcher.search("report").hits
+        assert [hit.id for hit in hits] == ["marks"] and "الغُوطَةِ" in hits[0].title_html
+
+
+def test_an_index_whose_texts_are_in_whoosh_s_stored_fields_still_shows_them(tmp_path):
+    """Segments written before naba kept the stored fields have them in Whoosh's, and no
+    files of naba's: they are read from there."""
+    articles = synthetic_articles(40, seed=12)
+    schema = build_schema()  # as an older naba wrote it: Whoosh stored the fields
+    for name in ("title", "body", "date", "source", "category"):
+        schema[name].stored = True
+    for name in ("url", "author", "seq"):
+        schema.add(name, STORED())
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    builder = SegmentBuilder(ix.storage, ix.indexname, schema, codec(), 64, include_titles=True)
+    for seq, article in enumerate(articles):
+        builder.add(article, seq)
+    WhooshIndex(ix).add_segments(builder.finish())
+    for path in tmp_path.glob("*.fields*"):
+        path.unlink()
+    reader = WhooshReader(tmp_path)
+    try:
+        for docnum, article in enumerate(articles):
+            fields = reader.stored_fields(docnum)
+            assert (fields.get("title", ""), fields["body"]) == (article.title, article.body)
+            assert (fields["date"], fields["seq"]) == (article.date, docnum)
+    finally:
+        reader.close()

@@ -1,7 +1,9 @@
 """Reading one generation through naba's IndexReader interface (indexer/reader.py).
 
 Terms, postings, days, sources and build order come from naba's arrays beside each segment;
-Whoosh's files give the field lengths, deletions and stored fields. Every segment must have
+Whoosh's files give the field lengths, deletions and ids; the stored fields come from naba's
+(indexer/stored.py), or from Whoosh's in an index written before naba kept them. Every
+segment must have
 its arrays: an index without them is from an older naba and is refused with a "rebuild"
 message. Safe to share between threads (Whoosh's files are read under a lock).
 """
@@ -21,6 +23,7 @@ from whoosh.util.numeric import byte_to_length
 from indexer.arrays import ColumnArrays, PostingArrays
 from indexer.errors import IndexUnavailableError, rebuild_hint
 from indexer.schema import TEXT_FIELDS
+from indexer.stored import StoredFields
 from indexer.stories import story_keys
 
 _LENGTH_TABLE = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
@@ -37,6 +40,7 @@ class WhooshSegment:
         self.segment_id = name = leaf.segment().segment_id()
         self._arrays = {field: PostingArrays.open(folder, name, field) for field in TEXT_FIELDS}
         self._columns = ColumnArrays.open(folder, name)
+        self._stored = StoredFields.open(folder, name)
         self._open_files()
 
     def _open_files(self) -> None:
@@ -46,8 +50,19 @@ class WhooshSegment:
         perdoc = self._leaf._perdoc
         for field in TEXT_FIELDS:
             perdoc._cached_reader(_lenfield(field), _LENGTHS_COLUMN)
-        if self.size:
+        if self.size and self._stored is None:  # an older index: Whoosh's stored fields
             self._leaf.stored_fields(0)
+
+    def stored_fields(self, docnum: int) -> dict:
+        """The stored values of the segment's document ``docnum`` (call under the reader's
+        lock)."""
+        if self._stored is None:
+            return self._leaf.stored_fields(docnum)
+        return self._stored.fields(docnum)
+
+    def close(self) -> None:
+        if self._stored is not None:
+            self._stored.close()
 
     @property
     def columns(self) -> ColumnArrays:
@@ -118,6 +133,8 @@ class WhooshReader:
                 f"has no posting arrays) — {english}",
                 f"الفهرس في {self.folder.parent} كتبته نسخة أقدم من نبأ — {arabic}",
             )
+        # where each segment's document numbers end, to find a document's segment
+        self._ends = np.array([s.offset + s.size for s in self.segments], dtype=np.int64)
         self._lengths: dict[str, np.ndarray] = {}
         self._average_lengths: dict[str, float] = {}
 
@@ -140,8 +157,9 @@ class WhooshReader:
         return found
 
     def stored_fields(self, docnum: int) -> dict:
+        segment = self.segments[int(np.searchsorted(self._ends, docnum, side="right"))]
         with self._lock:
-            return self._reader.stored_fields(docnum)
+            return segment.stored_fields(docnum - segment.offset)
 
     def document_numbers(self, doc_id: str) -> list[int]:
         with self._lock:
@@ -178,4 +196,6 @@ class WhooshReader:
         return names, np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
 
     def close(self) -> None:
+        for segment in self.segments:
+            segment.close()
         self._reader.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, TEXT, Schema
 
 from indexer.analysis import exact_term, tokens, word_term
 
@@ -59,18 +59,17 @@ class ArabicAnalyzer(Tokenizer):
 
 
 def build_schema() -> Schema:
-    """Fields of an article: searchable title and body, the rest stored for display."""
+    """Fields of an article as Whoosh holds them: the ids (to find an article), the text
+    fields' lengths, and the values a filter may need. The stored fields are kept by naba
+    (indexer/stored.py)."""
     analyzer = ArabicAnalyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, stored=True),
-        body=TEXT(analyzer=analyzer, stored=True),
+        id=ID(unique=True),
+        title=TEXT(analyzer=analyzer),
+        body=TEXT(analyzer=analyzer),
         lead=TEXT(analyzer=analyzer, phrase=False),  # the opening words of the body
         exact=TEXT(analyzer=ArabicAnalyzer(stemmed=False), phrase=False),  # unstemmed
-        date=ID(stored=True, sortable=True),  # YYYY-MM-DD sorts as text
-        source=ID(stored=True, sortable=True),
-        category=ID(stored=True),
-        url=STORED(),
-        author=STORED(),
-        seq=STORED(),  # order of arrival in the build: the last duplicate wins
+        date=ID(sortable=True),  # YYYY-MM-DD sorts as text
+        source=ID(sortable=True),
+        category=ID(),
     )

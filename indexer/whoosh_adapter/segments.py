@@ -5,8 +5,9 @@ runs and a merge. A build knows a segment's articles before it writes it, so thi
 reads each article's words once, turns them into term ids through a per-segment vocabulary
 (stemming each distinct word once), keeps the ids in flat arrays, and at the end sorts them
 into posting lists with numpy. The segment is the one Whoosh's writer makes from the same
-articles: stored fields, lengths, ids and columns byte for byte (tests/test_bulk.py). The
-text fields' postings are naba's posting arrays beside it, what naba searches; Whoosh's own
+articles: lengths, ids and columns byte for byte (tests/test_bulk.py). The stored fields
+are naba's, zstd-compressed beside it (indexer/stored.py). The text fields' postings are
+naba's posting arrays beside it, what naba searches; Whoosh's own
 postings of them, the same postings over again (two thirds of the index, a third of the
 build), are written only when asked for (``whoosh_postings``: the tests compare the two).
 """
@@ -28,8 +29,9 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from indexer.analysis import exact_term, word_term
 from indexer.arrays import LABELS, UNDATED, write_columns, write_posting_arrays
 from indexer.normalize import WORD_PATTERN
-from indexer.schema import TEXT_FIELDS, article_fields
+from indexer.schema import STORED, TEXT_FIELDS, article_fields
 from indexer.sources import Article, parse_date
+from indexer.stored import StoredFieldsWriter, stored_paths
 from indexer.stories import SignatureLog, signature
 from indexer.whoosh_adapter.postings import COMPRESS_FROM, PostingsWriter, add_term_rows
 
@@ -137,6 +139,7 @@ class SegmentBuilder:
     def _start_segment(self) -> None:
         self._segment = self._codec.new_segment(self._storage, self._indexname)
         self._perdoc = self._codec.per_document_writer(self._storage, self._segment)
+        self._stored = StoredFieldsWriter(self._storage.folder, self._segment.segment_id())
         self._docnum = 0
         stems, exact = _Vocabulary(word_term), _Vocabulary(exact_term)
         self._text = {
@@ -175,10 +178,11 @@ class SegmentBuilder:
             "exact": text["exact"].add(text["exact"].vocabulary.ids(title_words + body_words)),
         }
         self._tokens += sum(lengths.values())
+        self._stored.add({name: values[name] for name in (*STORED, "seq") if name in values})
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         schema = self._schema
-        for name in sorted(values):
+        for name in sorted(values.keys() & schema.names()):  # those Whoosh holds
             value = values[name]
             field = schema[name]
             length = lengths.get(name, 0) if field.scorable else 0
@@ -203,10 +207,14 @@ class SegmentBuilder:
             self._write_segment()
         else:
             self._perdoc.close()
+            self._stored.close()
+            for path in stored_paths(self._storage.folder, self._segment.segment_id()).values():
+                path.unlink(missing_ok=True)
         return self.segments
 
     def _write_segment(self) -> None:
         self._perdoc.close()
+        self._stored.close()
         writer = self._codec.field_writer(self._storage, self._segment)
         kept: dict[str, tuple] = {}  # the text fields' postings, for Whoosh's own
         for name, tokens in self._text.items():

@@ -18,7 +18,7 @@ import xapian
 
 from indexer.analysis import word_forms
 from indexer.normalize import WORD_PATTERN
-from indexer.schema import LEAD_WORDS
+from indexer.schema import LEAD_WORDS, STORED
 from indexer.sources import Article, parse_date
 
 PREFIX_EXACT = "E"
@@ -39,7 +39,6 @@ _SEQ_BITS = 32  # a day's ordinal (20 bits) and a place in the builds fit a doub
 _UNDATED_LAST = float(1 << 52)
 POSITION_GAP = 100  # between the title's last word and the body's first
 MAX_TERM_BYTES = 240  # Xapian refuses terms over 245 bytes
-STORED = ("id", "title", "body", "date", "source", "category", "url", "author")
 
 
 @dataclass(frozen=True)
