@@ -139,6 +139,33 @@ def test_an_update_adds_a_copy_to_its_story_and_a_deletion_keeps_the_rest_togeth
     }  # fmt: skip
 
 
+def test_an_index_whose_stories_kept_32_bit_values_still_places_a_new_copy(tmp_path):
+    """Stories written before only the values' low 16 bits were kept are read as they are:
+    an update compares the new copy's values with theirs and puts it in its story."""
+    import numpy as np
+
+    from indexer.store import current_generation
+    from indexer.stories import STORIES_FILE
+
+    index = _build(tmp_path, "whoosh")
+    with Searcher(index) as searcher:
+        before = searcher.search("خلية إرهابية").hits[0].story
+    path = current_generation(index) / STORIES_FILE
+    with np.load(path) as saved:
+        kept = dict(saved)
+    high = np.random.default_rng(2).integers(1, 2**16, kept["signatures"].shape, dtype=np.uint32)
+    signed = kept["signatures"].any(axis=1, keepdims=True)  # rows of zeros: no signature
+    wide = np.where(signed, kept["signatures"].astype(np.uint32) | (high << 16), 0)
+    np.savez(path, seqs=kept["seqs"], keys=kept["keys"], signatures=wide.astype(np.uint32))
+    sabq = {"id": "wire-sabq", "source": "sabq", "date": "2015-08-04",
+            "title": "خلية الشرقية", "body": f"سبق - الرياض: {WIRE}"}  # fmt: skip
+    update_index([_write(tmp_path, "b.jsonl", [sabq])], index)
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية")
+    wire = next(hit for hit in found.hits if hit.story == before)
+    assert (found.total, found.articles, wire.similar) == (2, 5, 3)
+
+
 def test_the_page_folds_the_copies_and_says_what_it_counts(index):
     client = create_app(Config(index=index)).test_client()
     page = client.get("/", query_string={"q": "خلية إرهابية"}).get_data(as_text=True)
