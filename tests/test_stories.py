@@ -67,6 +67,17 @@ def _build(folder, backend: str):
     return index
 
 
+def _add_a_copy_and_check_it_joined(folder, index, story: int) -> None:
+    """Update the index with Sabq's copy of the wire story: it joins ``story``."""
+    sabq = {"id": "wire-sabq", "source": "sabq", "date": "2015-08-04",
+            "title": "خلية الشرقية", "body": f"سبق - الرياض: {WIRE}"}  # fmt: skip
+    update_index([_write(folder, "b.jsonl", [sabq])], index)
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية")
+    wire = next(hit for hit in found.hits if hit.story == story)
+    assert (found.total, found.articles, wire.similar) == (2, 5, 3)
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def index(request, tmp_path_factory):
     return _build(tmp_path_factory.mktemp(f"stories-{request.param}"), request.param)
@@ -121,13 +132,7 @@ def test_an_update_adds_a_copy_to_its_story_and_a_deletion_keeps_the_rest_togeth
     index = _build(tmp_path, backend)
     with Searcher(index) as searcher:
         before = searcher.search("خلية إرهابية").hits[0].story
-    sabq = {"id": "wire-sabq", "source": "sabq", "date": "2015-08-04",
-            "title": "خلية الشرقية", "body": f"سبق - الرياض: {WIRE}"}  # fmt: skip
-    update_index([_write(tmp_path, "b.jsonl", [sabq])], index)
-    with Searcher(index) as searcher:
-        found = searcher.search("خلية إرهابية")
-        wire = next(hit for hit in found.hits if hit.story == before)
-    assert (found.total, found.articles, wire.similar) == (2, 5, 3)
+    _add_a_copy_and_check_it_joined(tmp_path, index, before)
     delete_documents(["wire-was"], index)  # the article that began the story
     with Searcher(index) as searcher:
         found = searcher.search("خلية إرهابية")
@@ -157,13 +162,7 @@ def test_an_index_whose_stories_kept_32_bit_values_still_places_a_new_copy(tmp_p
     signed = kept["signatures"].any(axis=1, keepdims=True)  # rows of zeros: no signature
     wide = np.where(signed, kept["signatures"].astype(np.uint32) | (high << 16), 0)
     np.savez(path, seqs=kept["seqs"], keys=kept["keys"], signatures=wide.astype(np.uint32))
-    sabq = {"id": "wire-sabq", "source": "sabq", "date": "2015-08-04",
-            "title": "خلية الشرقية", "body": f"سبق - الرياض: {WIRE}"}  # fmt: skip
-    update_index([_write(tmp_path, "b.jsonl", [sabq])], index)
-    with Searcher(index) as searcher:
-        found = searcher.search("خلية إرهابية")
-    wire = next(hit for hit in found.hits if hit.story == before)
-    assert (found.total, found.articles, wire.similar) == (2, 5, 3)
+    _add_a_copy_and_check_it_joined(tmp_path, index, before)
 
 
 def test_the_page_folds_the_copies_and_says_what_it_counts(index):
