@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import mmap
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -89,18 +90,18 @@ class StoredFieldsWriter:
 
 
 class StoredFields:
-    """One segment's stored fields, mapped; not safe for concurrent use (call under a
-    lock)."""
+    """One segment's stored fields, mapped; safe to share between threads (each has its own
+    decompressor: zstd releases the GIL while it works, so threads read in parallel)."""
 
     def __init__(self, paths: dict[str, Path]) -> None:
         self._starts = np.load(paths["starts"]).astype(np.int64)
         with paths["frames"].open("rb") as stream:  # the map keeps the file open
             size = paths["frames"].stat().st_size
             self._frames = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
-        dictionary = None
+        self._dictionary = None
         if paths["dictionary"].exists():
-            dictionary = zstandard.ZstdCompressionDict(paths["dictionary"].read_bytes())
-        self._decompressor = zstandard.ZstdDecompressor(dict_data=dictionary)
+            self._dictionary = zstandard.ZstdCompressionDict(paths["dictionary"].read_bytes())
+        self._local = threading.local()
 
     @classmethod
     def open(cls, folder: Path, segment_name: str) -> StoredFields | None:
@@ -114,7 +115,11 @@ class StoredFields:
     def fields(self, docnum: int) -> dict[str, str | int]:
         """The stored fields of the segment's document ``docnum``."""
         begin, end = int(self._starts[docnum]), int(self._starts[docnum + 1])
-        return json.loads(self._decompressor.decompress(self._frames[begin:end]))
+        decompressor = getattr(self._local, "decompressor", None)
+        if decompressor is None:
+            decompressor = zstandard.ZstdDecompressor(dict_data=self._dictionary)
+            self._local.decompressor = decompressor
+        return json.loads(decompressor.decompress(self._frames[begin:end]))
 
     def close(self) -> None:
         if isinstance(self._frames, mmap.mmap):

@@ -47,8 +47,8 @@ _PERMUTATION_PARAMETERS = None  # computed once per process
 
 
 def signature(terms: Sequence[str]) -> np.ndarray | None:
-    """The MinHash values (their low 16 bits) of an article's body terms, or None when it has too
-    few terms (MIN_TERMS) to be told apart from another: it is a story of its own."""
+    """The MinHash values (their low 16 bits) of an article's body terms, or None when it
+    has too few terms (MIN_TERMS) to be told apart from another: a story of its own."""
     if len(terms) < MIN_TERMS:
         return None
     from datasketch import MinHash  # imported when first needed: it loads scipy (~0.8 s)

@@ -351,3 +351,30 @@ def test_an_index_whose_texts_are_in_whoosh_s_stored_fields_still_shows_them(tmp
             assert (fields["date"], fields["seq"]) == (article.date, docnum)
     finally:
         reader.close()
+
+
+def test_threads_reading_stored_fields_at_once_each_get_their_own_article(tmp_path):
+    """The stored fields are read without the reader's lock (a decompressor per thread):
+    threads reading at once each get the article they asked for, whole."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    articles = synthetic_articles(400, seed=13)
+    source = tmp_path / "a.jsonl"
+    lines = (json.dumps({"id": a.id, "title": a.title, "body": a.body}) for a in articles)
+    source.write_text("\n".join(lines), "utf-8")
+    build_index([source], tmp_path / "index", processes=1)
+    reader = WhooshReader(current_generation(tmp_path / "index"))
+    try:
+        def read(offset: int) -> list[tuple[str, str]]:
+            order = [(offset + 7 * n) % reader.size for n in range(reader.size)]
+            return [(reader.stored_fields(d)["id"], reader.stored_fields(d)["body"]) for d in order]
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(read, range(8)))
+    finally:
+        reader.close()
+    by_id = {a.id: a.body for a in articles}
+    for offset, found in enumerate(results):
+        expected = [articles[(offset + 7 * n) % 400].id for n in range(400)]
+        assert [doc_id for doc_id, _ in found] == expected
+        assert all(body == by_id[doc_id] for doc_id, body in found)

@@ -3,9 +3,9 @@
 Terms, postings, days, sources and build order come from naba's arrays beside each segment;
 Whoosh's files give the field lengths, deletions and ids; the stored fields come from naba's
 (indexer/stored.py), or from Whoosh's in an index written before naba kept them. Every
-segment must have
-its arrays: an index without them is from an older naba and is refused with a "rebuild"
-message. Safe to share between threads (Whoosh's files are read under a lock).
+segment must have its arrays: an index without them is from an older naba and is refused
+with a "rebuild" message. Safe to share between threads (Whoosh's files are read under a
+lock; naba's stored fields without one).
 """
 
 from __future__ import annotations
@@ -53,12 +53,13 @@ class WhooshSegment:
         if self.size and self._stored is None:  # an older index: Whoosh's stored fields
             self._leaf.stored_fields(0)
 
-    def stored_fields(self, docnum: int) -> dict:
-        """The stored values of the segment's document ``docnum`` (call under the reader's
-        lock)."""
-        if self._stored is None:
+    def stored_fields(self, docnum: int, lock: threading.Lock) -> dict:
+        """The stored values of the segment's document ``docnum`` (Whoosh's read under the
+        reader's ``lock``)."""
+        if self._stored is not None:
+            return self._stored.fields(docnum)
+        with lock:
             return self._leaf.stored_fields(docnum)
-        return self._stored.fields(docnum)
 
     def close(self) -> None:
         if self._stored is not None:
@@ -158,8 +159,7 @@ class WhooshReader:
 
     def stored_fields(self, docnum: int) -> dict:
         segment = self.segments[int(np.searchsorted(self._ends, docnum, side="right"))]
-        with self._lock:
-            return segment.stored_fields(docnum - segment.offset)
+        return segment.stored_fields(docnum - segment.offset, self._lock)
 
     def document_numbers(self, doc_id: str) -> list[int]:
         with self._lock:
