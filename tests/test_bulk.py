@@ -57,10 +57,12 @@ def segment_files(folder, segment) -> dict[str, bytes]:
     }
 
 
+WHOOSH = frozenset(build_schema().names())  # the fields Whoosh's files hold
+
+
 def whoosh_fields(article: Article) -> dict[str, str]:
     """The fields of an article that Whoosh holds (the stored ones are naba's)."""
-    names = build_schema().names()
-    return {name: value for name, value in article_fields(article, True).items() if name in names}
+    return {name: value for name, value in article_fields(article, True).items() if name in WHOOSH}
 
 
 def test_bulk_segment_is_whooshs_own(tmp_path):
@@ -367,7 +369,8 @@ def test_threads_reading_stored_fields_at_once_each_get_their_own_article(tmp_pa
     try:
         def read(offset: int) -> list[tuple[str, str]]:
             order = [(offset + 7 * n) % reader.size for n in range(reader.size)]
-            return [(reader.stored_fields(d)["id"], reader.stored_fields(d)["body"]) for d in order]
+            fields = [reader.stored_fields(docnum) for docnum in order]
+            return [(found["id"], found["body"]) for found in fields]
 
         with ThreadPoolExecutor(8) as pool:
             results = list(pool.map(read, range(8)))

@@ -7,9 +7,9 @@ reads each article's words once, turns them into term ids through a per-segment 
 into posting lists with numpy. The segment is the one Whoosh's writer makes from the same
 articles: lengths, ids and columns byte for byte (tests/test_bulk.py). The stored fields
 are naba's, zstd-compressed beside it (indexer/stored.py). The text fields' postings are
-naba's posting arrays beside it, what naba searches; Whoosh's own
-postings of them, the same postings over again (two thirds of the index, a third of the
-build), are written only when asked for (``whoosh_postings``: the tests compare the two).
+naba's posting arrays beside it, what naba searches; Whoosh's own postings of them, the
+same postings over again (two thirds of the index, a third of the build), are written only
+when asked for (``whoosh_postings``: the tests compare the two).
 """
 
 from __future__ import annotations
@@ -128,6 +128,7 @@ class SegmentBuilder:
         self._include_titles = include_titles
         self._compress_from = compress_from
         self._whoosh_postings = whoosh_postings
+        self._whoosh_names = frozenset(schema.names())  # the fields Whoosh's files hold
         for name in TEXT_FIELDS:
             if not isinstance(schema[name].format, (Positions, Frequency)):
                 raise TypeError(f"the bulk writer expects {name!r} to be a text field")
@@ -182,7 +183,7 @@ class SegmentBuilder:
         perdoc = self._perdoc
         perdoc.start_doc(docnum)
         schema = self._schema
-        for name in sorted(values.keys() & schema.names()):  # those Whoosh holds
+        for name in sorted(values.keys() & self._whoosh_names):  # those Whoosh holds
             value = values[name]
             field = schema[name]
             length = lengths.get(name, 0) if field.scorable else 0
