@@ -84,6 +84,16 @@ def test_hostile_article_and_query_are_shown_as_text(client):
     assert "\u202e" not in page  # the article's right-to-left override is dropped
 
 
+def test_a_bidi_override_in_any_parameter_never_reaches_the_page(client):
+    # The form keeps the order and grouping in hidden fields, before any search judges them.
+    for params in ({"q": "", "sort": "\u202e"}, {"q": "قصف", "sort": "\u202enewest"},
+                   {"q": "قصف", "group": "\u2066articles", "interval": "month\u202e"}):  # fmt: skip
+        response = client.get("/", query_string=params)
+        assert response.status_code == 200
+        assert "\u202e" not in response.get_data(as_text=True)
+        assert "\u2066" not in response.get_data(as_text=True)
+
+
 def test_security_headers(client):
     response = client.get("/")
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]

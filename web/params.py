@@ -28,7 +28,7 @@ class SearchArgs:
     """One request's search parameters, read leniently: paging is clamped, junk ignored.
 
     Values the search itself must judge (sort, interval, dates, sources) are passed on
-    as given, so that a bad one gets a 400 naming it.
+    as given but for bidi controls, so that a bad one gets a 400 naming it.
     """
 
     query: str = ""
@@ -61,12 +61,12 @@ class SearchArgs:
             authors=_several(args, "author"),
             date_from=_clean(args.get("from", "")),
             date_to=_clean(args.get("to", "")),
-            sort=args.get("sort", "").strip() or "relevance",
-            interval=args.get("interval", "").strip() or "auto",
+            sort=_clean(args.get("sort", "")) or "relevance",
+            interval=_clean(args.get("interval", "")) or "auto",
             aliases=args.get("aliases", "1") != "0",
-            match=args.get("match", "").strip(),
+            match=_clean(args.get("match", "")),
             share=args.get("share", "") in ("1", "on", "true"),
-            group=args.get("group", "").strip(),
+            group=_clean(args.get("group", "")),
             story=_number(args.get("story")),
             default_per_page=default_per_page,
         )
