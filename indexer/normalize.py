@@ -42,6 +42,9 @@ def _char_range(spec: str) -> list[str]:
 
 
 _REMOVED = _char_range(ARABIC_MARKS) + [TATWEEL] + _char_range(FORMAT_CHARS)
+# Marks, tatweel and format characters: what WORD_PATTERN takes inside words besides
+# letters and digits.
+INSIDE_WORD_CHARACTERS = "".join(_REMOVED)
 _FOLDED = {
     "\u0622": "\u0627",  # آ → ا
     "\u0623": "\u0627",  # أ → ا
@@ -118,6 +121,10 @@ for _written, _normal in (
     _SPELLINGS.setdefault(_normal, {_normal}).add(_written)
 # What normalization removes from inside words: marks, tatweel, format characters.
 REMOVED_CHARACTER = re.compile(f"[{ARABIC_MARKS}{TATWEEL}{FORMAT_CHARS}]")
+
+
+# Normalized letters that SIMPLE_TEXT may also write another way (ا as أ, ي as ى, 3 as ٣, …).
+RESPELLED_LETTERS = frozenset(letter for letter, written in _SPELLINGS.items() if len(written) > 1)
 
 
 def spellings_pattern(normal: str) -> str:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Collection
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from indexer.analysis import exact_term as folded_form
 from indexer.analysis import word_term
 from indexer.normalize import (
     BIDI_CONTROL,
+    INSIDE_WORD_CHARACTERS,
     REMOVED_CHARACTER,
+    RESPELLED_LETTERS,
     SIMPLE_TEXT,
     WORD_PATTERN,
     spellings_pattern,
@@ -32,8 +34,9 @@ MAX_WORD_LENGTH = 40
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """A matched word: its span in the text and the query term it analyzes to."""
+
     start: int
     end: int
     term: str
@@ -43,9 +46,12 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
     """Spans of ``text`` whose words analyze to one of ``terms``, in order.
 
     A light stem is always a piece of the word's normal form, so only words whose normal
-    form contains one of the terms are stemmed. Those are found with one regular expression
-    for every spelling of the terms, run over the text without its marks (or over the
-    words' normal forms, for text with rarer characters).
+    form contains one of the terms are stemmed. Those are found in the text without its
+    marks by each term's anchor, the longest run of its letters that every spelling writes
+    alike (عش for داعش, where أ or ا may stand before it), found with str.find and checked
+    with the pattern of the term's spellings; a term with no such run of two letters
+    (digits, Latin, هيئه) by that pattern alone. Text with rarer characters is read word
+    by word.
     """
     if not terms:
         return []
@@ -59,11 +65,10 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
     shifts = [position - index for index, position in enumerate(removed)]
     matches: list[Match] = []
     examined = 0  # the end of the last word looked at
-    for candidate in _spellings_pattern(terms).finditer(letters):
-        start = candidate.start()
+    for start in _candidates(letters, terms):
         start += bisect_right(shifts, start)
         if start < examined:
-            continue  # another term inside a word already looked at (linear in long words)
+            continue  # another anchor inside a word already looked at
         while start and _is_word_character(text[start - 1]):
             start -= 1
         word = WORD_PATTERN.match(text, start)
@@ -73,6 +78,42 @@ def find_matches(text: str, terms: Collection[str], limit: int | None = None) ->
             if limit is not None and len(matches) >= limit:
                 break
     return matches
+
+
+def _candidates(letters: str, terms: frozenset[str]) -> list[int]:
+    """Where in ``letters`` a spelling of one of ``terms`` starts, ascending."""
+    found = []
+    for term in terms:
+        anchor, offset, spellings = _finder(term)
+        if len(anchor) < MIN_ANCHOR:
+            found.extend(candidate.start() for candidate in spellings.finditer(letters))
+            continue
+        at = letters.find(anchor, offset)
+        while at >= 0:
+            if spellings.match(letters, at - offset):
+                found.append(at - offset)
+            at = letters.find(anchor, at + 1)
+    found.sort()
+    return found
+
+
+# A shorter anchor is found so often inside other words (one letter in a few) that reading
+# the text once with the term's pattern is quicker.
+MIN_ANCHOR = 2
+
+
+@lru_cache(maxsize=8192)
+def _finder(term: str) -> tuple[str, int, re.Pattern]:
+    """A term's anchor (see find_matches; "" when it has none), where it starts in the term,
+    and the pattern of the term's spellings."""
+    anchor, offset = "", 0
+    run_start = 0
+    for end in range(len(term) + 1):
+        if end == len(term) or term[end] in RESPELLED_LETTERS:
+            if end - run_start > len(anchor):
+                anchor, offset = term[run_start:end], run_start
+            run_start = end + 1
+    return anchor, offset, re.compile(spellings_pattern(term))
 
 
 def _without(text: str, positions: list[int]) -> str:
@@ -108,19 +149,18 @@ _SEPARATOR = "\n"  # never inside a word
 
 
 def _is_word_character(character: str) -> bool:
-    return WORD_PATTERN.match(character) is not None
+    """Whether WORD_PATTERN takes ``character`` into a word (a letter or digit, or a mark,
+    tatweel or format character inside one)."""
+    return character.isalnum() or character in _INSIDE_WORDS
+
+
+_INSIDE_WORDS = frozenset(INSIDE_WORD_CHARACTERS)
 
 
 @lru_cache(maxsize=1024)
 def _pieces_pattern(terms: frozenset[str]) -> re.Pattern:
     """Finds any of ``terms`` in normalized words (longest first, so none hides another)."""
     return re.compile("|".join(map(re.escape, sorted(terms, key=len, reverse=True))))
-
-
-@lru_cache(maxsize=1024)
-def _spellings_pattern(terms: frozenset[str]) -> re.Pattern:
-    """Finds any spelling of any of ``terms`` in SIMPLE_TEXT (longest first)."""
-    return re.compile("|".join(map(spellings_pattern, sorted(terms, key=len, reverse=True))))
 
 
 def mark(text: str, matches: list[Match], start: int = 0, end: int | None = None) -> Marked:

@@ -14,6 +14,7 @@ TEXTS = [
     "مسؤول يقول إن المسؤولين ساءلوا",  # precomposed hamza
     "مسو\u0654ول عن الا\u0654من",  # combining hamza: the word-by-word way
     "سوريا\u200cالجديدة و‏السلام‏",  # ZWNJ and RLM inside and around words
+    "قالت هيئة الأمم إن الأمن من أولويات المؤمنين",  # هيئه: no two-letter anchor; من: everywhere
 ]
 
 
@@ -34,6 +35,8 @@ def test_every_word_of_a_text_is_found_by_its_own_term(text):
         ("24", "مقتل ٢٤ شخصا", ["٢٤"]),
         ("isis", "ISIS fighters", ["ISIS"]),
         ("مسؤول", "مسو\u0654ول كبير", ["مسو\u0654ول"]),
+        ("هيئة", "قالت الهيئه العامة", ["الهيئه"]),
+        ("الأمن", "المؤمنون من أجل الأمن وأمن المنطقة", ["الأمن", "وأمن"]),
     ],
 )
 def test_a_query_word_marks_the_articles_spelling(query, text, marked):
