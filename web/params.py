@@ -13,7 +13,7 @@ story     only the articles of this story (a hit's story number)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 
 from werkzeug.datastructures import MultiDict
 
@@ -92,37 +92,41 @@ class SearchArgs:
 
     def url(self, **changes: object) -> dict:
         """Query-string parameters for a link to this search with ``changes``; defaults left out."""
-        args = replace(self, **changes) if changes else self
-        params: dict[str, object] = {"q": args.query}
-        if args.page != 1:
-            params["page"] = args.page
-        if args.per_page != args.default_per_page:
-            params["per_page"] = args.per_page
-        if args.sources:
-            params["source"] = list(args.sources)
-        if args.categories:
-            params["category"] = list(args.categories)
-        if args.authors:
-            params["author"] = list(args.authors)
-        if args.date_from:
-            params["from"] = args.date_from
-        if args.date_to:
-            params["to"] = args.date_to
-        if args.sort != "relevance":
-            params["sort"] = args.sort
-        if args.interval != "auto":
-            params["interval"] = args.interval
-        if not args.aliases:
+        if changes.keys() - _FIELD_NAMES:
+            raise TypeError(f"no such search parameter: {sorted(changes.keys() - _FIELD_NAMES)}")
+        # Read with the changes over this one's values (a page asks some fifty links of
+        # one search: a changed copy of the dataclass each time cost more than the rest).
+        args = vars(self) | changes if changes else vars(self)
+        params: dict[str, object] = {"q": args["query"]}
+        if args["page"] != 1:
+            params["page"] = args["page"]
+        if args["per_page"] != args["default_per_page"]:
+            params["per_page"] = args["per_page"]
+        for name, key in (("sources", "source"), ("categories", "category"), ("authors", "author")):
+            if args[name]:
+                params[key] = list(args[name])
+        if args["date_from"]:
+            params["from"] = args["date_from"]
+        if args["date_to"]:
+            params["to"] = args["date_to"]
+        if args["sort"] != "relevance":
+            params["sort"] = args["sort"]
+        if args["interval"] != "auto":
+            params["interval"] = args["interval"]
+        if not args["aliases"]:
             params["aliases"] = 0
-        if args.match:
-            params["match"] = args.match
-        if args.share:
+        if args["match"]:
+            params["match"] = args["match"]
+        if args["share"]:
             params["share"] = 1
-        if args.group:
-            params["group"] = args.group
-        if args.story is not None:
-            params["story"] = args.story
+        if args["group"]:
+            params["group"] = args["group"]
+        if args["story"] is not None:
+            params["story"] = args["story"]
         return params
+
+
+_FIELD_NAMES = frozenset(field.name for field in fields(SearchArgs))
 
 
 def _clean(value: str) -> str:
