@@ -14,6 +14,7 @@ when asked for (``whoosh_postings``: the tests compare the two).
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections.abc import Callable
 from functools import cached_property
@@ -142,7 +143,11 @@ class SegmentBuilder:
         self._perdoc = self._codec.per_document_writer(self._storage, self._segment)
         self._stored = StoredFieldsWriter(self._storage.folder, self._segment.segment_id())
         self._docnum = 0
-        stems, exact = _Vocabulary(word_term), _Vocabulary(exact_term)
+        # Each word is analyzed once a segment here; the per-process caches of word_term
+        # and exact_term would keep as many words again for the next segment (some 130 MB
+        # a worker at 200,000 words each) and save it only a few seconds.
+        stems = _Vocabulary(word_term.__wrapped__)
+        exact = _Vocabulary(exact_term.__wrapped__)
         self._text = {
             name: _Tokens(exact if name == "exact" else stems)
             for name in TEXT_FIELDS
@@ -271,30 +276,44 @@ def _posting_arrays(tokens: _Tokens, counts: np.ndarray, positional: bool):
     ``positional`` every position and where each posting's start)."""
     terms = tokens.vocabulary.terms
     order_of_terms, rank = tokens.vocabulary.ranking  # shared by title, body and lead
-    ranks = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)]
-    order = np.argsort(ranks, kind="stable")  # by term, then document, then position
-    ranks = ranks[order]
+    # By term, then document, then position: one sort, in place, of a key per token, its
+    # term's rank in the high half and its place in the low (a stable argsort held its
+    # int64 indexes and a buffer as well; a worker's memory peaks while it writes).
+    key = rank[np.frombuffer(tokens.term_ids, dtype=np.int32)].astype(np.int64)
+    key <<= 32
+    key |= np.arange(len(key), dtype=np.int64)
+    key.sort()
+    halves = key.view(np.int32).reshape(-1, 2)
+    low, high = (0, 1) if sys.byteorder == "little" else (1, 0)
+    order, ranks = halves[:, low].copy(), halves[:, high].copy()
+    del key, halves
     docs = np.repeat(np.arange(len(counts), dtype=np.int32), counts)[order]
     arrays: dict[str, np.ndarray] = {}
     if positional:
-        starts = np.repeat((np.cumsum(counts) - counts).astype(np.int32), counts)
-        positions = (np.arange(len(order), dtype=np.int32) - starts)[order]
-        del starts
+        first_token = (np.cumsum(counts) - counts).astype(np.int32)
+        positions = first_token[docs]
+        np.subtract(order, positions, out=positions)  # a token's place in its document
+        del first_token
     del order
     # A posting starts where the term or the document changes.
     new_posting = np.ones(len(ranks), dtype=bool)
     np.not_equal(ranks[1:], ranks[:-1], out=new_posting[1:])
     new_posting[1:] |= docs[1:] != docs[:-1]
-    posting_starts = np.flatnonzero(new_posting)
+    # Where each posting's tokens begin, and one more for the end (int32, as are the
+    # rest: numpy's int64 indexes took twice the memory at the peak).
+    token_bounds = np.empty(int(np.count_nonzero(new_posting)) + 1, dtype=np.int32)
+    token_bounds[:-1] = np.flatnonzero(new_posting)
+    token_bounds[-1] = len(ranks)
     del new_posting
-    token_bounds = np.append(posting_starts, len(ranks))
     frequencies = np.diff(token_bounds)
-    posting_ranks = ranks[posting_starts]
-    posting_docs = docs[posting_starts]
+    posting_ranks = ranks[token_bounds[:-1]]
+    posting_docs = docs[token_bounds[:-1]]
     del ranks, docs
     if positional:
         arrays.update(positions=positions, position_starts=token_bounds)
-    term_bounds = np.append(np.flatnonzero(np.diff(posting_ranks, prepend=-1)), len(posting_ranks))
+    # Where each term's postings begin, and one more for the end (the field has tokens).
+    new_term = np.flatnonzero(posting_ranks[1:] != posting_ranks[:-1]) + 1
+    term_bounds = np.concatenate(([0], new_term, [len(posting_ranks)]))
     arrays.update(starts=term_bounds, docs=posting_docs, freqs=frequencies,
                   token_bounds=token_bounds)  # fmt: skip
     in_order = [terms[order_of_terms[r]] for r in posting_ranks[term_bounds[:-1]].tolist()]
