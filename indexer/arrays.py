@@ -20,6 +20,8 @@ from weakref import WeakValueDictionary
 
 import numpy as np
 
+from indexer.disk import prefetch
+
 _PARTS = ("terms", "term_starts", "starts", "docs", "freqs")
 _POSITION_PARTS = ("positions", "term_positions", "position_starts")  # with positions only
 
@@ -100,12 +102,8 @@ class PostingArrays:
         return sum(path.stat().st_size for path in self.files)
 
     def prefetch(self) -> None:
-        """Ask the kernel to read the files into the page cache in the background (what
-        Lucene's MMapDirectory preload does, without waiting for it): after a reboot, the
-        first searches then do not wait for the disk term by term."""
-        for path in self.files:
-            with path.open("rb") as stream:
-                os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+        """Have the kernel read the files into the page cache in the background."""
+        prefetch(self.files)
 
     @classmethod
     def open(cls, folder: Path, segment_name: str, field: str) -> PostingArrays | None:

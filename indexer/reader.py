@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from indexer.arrays import PostingArrays
+from indexer.stored import StoredFields
 
 
 class SegmentReader(Protocol):
@@ -27,6 +28,10 @@ class SegmentReader(Protocol):
     def rows(self, field: str, term: str) -> tuple[int, int] | None:
         """The range of the term's postings in ``arrays(field)``, or None when the segment
         does not have the term."""
+
+    def stored(self) -> StoredFields | None:
+        """The segment's stored fields as naba keeps them (None: an older segment's are
+        Whoosh's)."""
 
 
 class IndexReader(Protocol):

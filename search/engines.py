@@ -187,9 +187,9 @@ class ArrayEngine:
         return False  # a generation of arrays never changes: a change is a new generation
 
     def warm(self) -> None:
-        """Read what every search needs, and have the kernel read the posting arrays into
-        the page cache when they fit in half the free memory (once: a server calls this
-        every second)."""
+        """Read what every search needs, and have the kernel read the posting arrays and
+        then the stored text into the page cache as far as they fit in half the free memory
+        (once: a server calls this every second)."""
         if self._warmed:
             return
         import numpy.ma  # noqa: F401 (numpy.unique imports it on first use: 50 ms)
@@ -202,8 +202,15 @@ class ArrayEngine:
             for field in TEXT_FIELDS
             if (found := segment.arrays(field)) is not None
         ]
-        if sum(found.size() for found in postings) <= available_memory() // 2:
-            for found in postings:
+        # The posting arrays first, then the stored text (the hits' pages), as far as they
+        # fit in half the free memory.
+        stored = [found for segment in self.reader.segments if (found := segment.stored())]
+        room = available_memory() // 2
+        for files in (postings, stored):
+            room -= sum(found.size() for found in files)
+            if room < 0:
+                break
+            for found in files:
                 found.prefetch()
         for field in TEXT_FIELDS:
             arrays.lengths(field)

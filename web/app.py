@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -78,6 +79,10 @@ def warm_up(app: Flask) -> None:
             searcher().keep_warm()
         except SearchError as error:
             app.logger.warning("not warmed up: %s", error)
+    # What the start made (modules, templates, the index's tables) lives as long as the
+    # server: the collector's full passes skip it from now on.
+    gc.collect()
+    gc.freeze()
 
 
 def searcher() -> Searcher:

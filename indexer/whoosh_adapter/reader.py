@@ -81,6 +81,9 @@ class WhooshSegment:
     def arrays(self, field: str) -> PostingArrays | None:
         return self._arrays.get(field)
 
+    def stored(self) -> StoredFields | None:
+        return self._stored
+
     def rows(self, field: str, term: str) -> tuple[int, int] | None:
         arrays = self._arrays.get(field)
         return arrays.rows(term) if arrays is not None else None
