@@ -20,7 +20,7 @@ from weakref import WeakValueDictionary
 
 import numpy as np
 
-from indexer.disk import prefetch
+from indexer.disk import prefetch, size_of
 
 _PARTS = ("terms", "term_starts", "starts", "docs", "freqs")
 _POSITION_PARTS = ("positions", "term_positions", "position_starts")  # with positions only
@@ -99,7 +99,7 @@ class PostingArrays:
 
     def size(self) -> int:
         """The bytes of the files mapped."""
-        return sum(path.stat().st_size for path in self.files)
+        return size_of(self.files)
 
     def prefetch(self) -> None:
         """Have the kernel read the files into the page cache in the background."""

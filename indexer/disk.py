@@ -96,6 +96,11 @@ def _megabytes(count: int) -> str:
     return f"{count / 1024 / 1024:,.0f} MB"
 
 
+def size_of(paths: Iterable[Path]) -> int:
+    """The bytes of the files."""
+    return sum(path.stat().st_size for path in paths)
+
+
 def prefetch(paths: Iterable[Path]) -> None:
     """Ask the kernel to read the files into the page cache in the background (what
     Lucene's MMapDirectory preload does, without waiting for it): after a reboot, the first

@@ -44,7 +44,7 @@ def _char_range(spec: str) -> list[str]:
 _REMOVED = _char_range(ARABIC_MARKS) + [TATWEEL] + _char_range(FORMAT_CHARS)
 # Marks, tatweel and format characters: what WORD_PATTERN takes inside words besides
 # letters and digits.
-INSIDE_WORD_CHARACTERS = "".join(_REMOVED)
+INSIDE_WORD_CHARACTERS = frozenset(_REMOVED)
 _FOLDED = {
     "\u0622": "\u0627",  # آ → ا
     "\u0623": "\u0627",  # أ → ا

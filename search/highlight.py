@@ -151,10 +151,7 @@ _SEPARATOR = "\n"  # never inside a word
 def _is_word_character(character: str) -> bool:
     """Whether WORD_PATTERN takes ``character`` into a word (a letter or digit, or a mark,
     tatweel or format character inside one)."""
-    return character.isalnum() or character in _INSIDE_WORDS
-
-
-_INSIDE_WORDS = frozenset(INSIDE_WORD_CHARACTERS)
+    return character.isalnum() or character in INSIDE_WORD_CHARACTERS
 
 
 @lru_cache(maxsize=1024)
