@@ -204,7 +204,9 @@ class ArrayEngine:
         ]
         # The posting arrays first, then the stored text (the hits' pages), as far as they
         # fit in half the free memory.
-        stored = [found for segment in self.reader.segments if (found := segment.stored())]
+        stored = [
+            found for segment in self.reader.segments if (found := segment.stored()) is not None
+        ]
         room = available_memory() // 2
         for files in (postings, stored):
             room -= sum(found.size() for found in files)
