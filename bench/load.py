@@ -11,7 +11,8 @@ Serves a copy of bench/work/build-naba (from bench/build.py) with the real `naba
 warms it with headline queries, then for a fixed time wrk (Debian's `wrk`: a compiled
 client, so that the client does not take the cores it measures) sends requests over
 keep-alive connections — the search page and its JSON API, short queries, some with a
-source filter, a date range or date order, some for page 2 — no two alike, so that none is
+source filter, a date range or a date order, some for page 2 or 3, some counting every
+article or any word — no two alike, so that none is
 answered from naba's result cache (the report says if the list ran out and some were sent
 again). Every answer must be 200 (or 400 for a query of only common words); anything else,
 or a failed connection, is an error. Writes bench/results/load.md (and .json); with
@@ -57,12 +58,15 @@ LUA_SCRIPT = Path(__file__).resolve().parent / "load.lua"
 
 
 def _variants() -> list[dict]:
-    """What readers add to a query: nothing, a source, a date range, date order, page 2."""
+    """What readers add to a query: nothing, a source, a date range, a date order, a later
+    page, every article rather than stories, any word rather than all (enough of them that
+    wrk does not run out of different requests at 200 a second)."""
     return (
         [{}]
         + [{"source": source} for source in SOURCES]
         + [{"from": start, "to": end} for start, end in DATE_RANGES]
-        + [{"sort": "newest"}, {"page": 2}]
+        + [{"sort": "newest"}, {"sort": "oldest"}, {"page": 2}, {"page": 3}]
+        + [{"group": "articles"}, {"match": "any"}]
     )
 
 
@@ -231,7 +235,8 @@ def report(args, measured: dict, update_result: dict) -> None:
         f"index{over}, warmed for {WARM_UP_SECONDS} s with headline queries; then for "
         f"{args.seconds:.0f} s wrk (one thread, {args.connections} keep-alive connections on "
         "127.0.0.1) sends requests no two alike (so none is a cached answer): the 300 short "
-        "queries alone or with a source filter, a date range, date order or page 2, 70% "
+        "queries alone or with a source filter, a date range, a date order, page 2 or 3, "
+        "every article or any word, 70% "
         f"the search page and 30% its JSON API; {row['sent_again']:,} sent again after the "
         f"{len(_variants()) * 300:,} different ones ran out.",
         "",
