@@ -16,7 +16,8 @@ import json
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -184,8 +185,9 @@ def build_shards(
     report.indexed -= report.duplicates
     last = {doc_id: number for number, doc_id in enumerate(ids)}  # the copy kept
     stories = Stories.empty().extend(signed).keep(last.values())
-    databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN)
-                 for path in shard_paths(generation, shards)]  # fmt: skip
+    with _no_changesets():  # a new generation: replicas copy it whole
+        databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN)
+                     for path in shard_paths(generation, shards)]  # fmt: skip
     try:
         _put_in_stories(databases, stories, stories.seqs, ids.__getitem__)
         for number, database in enumerate(databases):
@@ -196,6 +198,22 @@ def build_shards(
             database.close()
     stories.save(generation)
     return seq
+
+
+@contextmanager
+def _no_changesets() -> Iterator[None]:
+    """Databases opened for writing meanwhile keep no changesets (Xapian reads its
+    XAPIAN_MAX_CHANGESETS when a database opens): the story pass of a build would write one
+    as large as a tenth of the shard, which no replica can use."""
+    kept = os.environ.get("XAPIAN_MAX_CHANGESETS")
+    os.environ["XAPIAN_MAX_CHANGESETS"] = "0"
+    try:
+        yield
+    finally:
+        if kept is None:
+            del os.environ["XAPIAN_MAX_CHANGESETS"]
+        else:
+            os.environ["XAPIAN_MAX_CHANGESETS"] = kept
 
 
 def _put_in_stories(databases, stories: Stories, seqs, id_of) -> None:
