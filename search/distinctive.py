@@ -11,7 +11,7 @@ aliases show up as they are written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from indexer.analysis import tokens
@@ -53,13 +53,13 @@ class DistinctiveWords:
 
 def distinctive_words(
     texts: Iterable[str],
-    archive_frequency: Callable[[str], int],
+    archive_frequencies: Callable[[Sequence[str]], list[int]],
     archive_size: int,
     exclude: frozenset[str] = frozenset(),
     top: int = TOP_WORDS,
 ) -> list[DistinctiveWord]:
     """The ``top`` words most over-represented in ``texts`` (one per article) against an
-    archive of ``archive_size`` articles in which ``archive_frequency(term)`` have a term;
+    archive of ``archive_size`` articles (``archive_frequencies(terms)``: how many have each);
     terms in ``exclude`` (the query's own) are left out."""
     in_sample: Counter[str] = Counter()
     written: dict[str, Counter[str]] = {}
@@ -77,11 +77,11 @@ def distinctive_words(
         return []
     floor = max(MIN_ARTICLES, round(MIN_SHARE * sample))
     found = []
-    for term, count in in_sample.items():
-        if count < floor:
-            continue
+    frequent = [term for term, count in in_sample.items() if count >= floor]
+    for term, frequency in zip(frequent, archive_frequencies(frequent), strict=True):
+        count = in_sample[term]
         # The sample is part of the archive: its own articles are counted in the background.
-        background = max(archive_frequency(term), count)
+        background = max(frequency, count)
         foreground_share, background_share = count / sample, background / archive_size
         if foreground_share <= background_share:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -73,7 +74,9 @@ class Engine(Protocol):
 
     def fields_of(self, doc_id: str) -> dict | None: ...
 
-    def document_frequency(self, field: str, term: str) -> int: ...
+    def document_frequencies(self, field: str, terms: Sequence[str]) -> list[int]:
+        """How many articles have each of ``terms`` in ``field`` ("body", "title", "exact")."""
+        ...
 
     def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts: ...
 
@@ -160,8 +163,9 @@ class ArrayEngine:
         found = self.reader.document_numbers(doc_id) if doc_id else []
         return self.reader.stored_fields(found[0]) if found else None
 
-    def document_frequency(self, field: str, term: str) -> int:
-        return self.arrays().document_frequency(field, term)
+    def document_frequencies(self, field: str, terms: Sequence[str]) -> list[int]:
+        arrays = self.arrays()
+        return [arrays.document_frequency(field, term) for term in terms]
 
     def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts:
         with self._lock:

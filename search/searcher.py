@@ -347,7 +347,7 @@ class Searcher:
             engine = snapshot.engine
             words = distinctive_words(
                 (fields.get("body", "") for fields, _, _ in found.hits),
-                lambda term: engine.document_frequency("body", term),
+                lambda terms: engine.document_frequencies("body", terms),
                 engine.documents,
                 exclude=frozenset(request.parsed.positive_terms),
                 top=top,
@@ -388,7 +388,7 @@ class Searcher:
                 )
             text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
             words = characteristic_words(
-                text, lambda term: engine.document_frequency("body", term), engine.documents
+                text, lambda terms: engine.document_frequencies("body", terms), engine.documents
             )
             if not words:
                 return SimilarArticles(id=doc_id, words=(), hits=())
@@ -472,7 +472,7 @@ class Searcher:
         parsed = request.parsed
         suggestion = None
         if highlight:
-            suggestion = suggest(query, engine.document_frequency)
+            suggestion = suggest(query, engine.document_frequencies)
         return SearchResults(
             query=query,
             total=found.total,

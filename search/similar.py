@@ -9,7 +9,7 @@ article and analyzes back to the same terms.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from indexer.analysis import tokens
@@ -39,7 +39,7 @@ class SimilarArticles:
 
 def characteristic_words(
     text: str,
-    archive_frequency: Callable[[str], int],
+    archive_frequencies: Callable[[Sequence[str]], list[int]],
     archive_size: int,
     limit: int = MAX_QUERY_WORDS,
 ) -> list[str]:
@@ -53,12 +53,10 @@ def characteristic_words(
         written.setdefault(term, Counter())[strip_marks(text[start:end])] += 1
     floor = MIN_TERM_FREQUENCY if len(counts) > limit else 1  # a short article keeps all
     scored = []
-    for term, count in counts.items():
-        if count < floor:
-            continue
-        frequency = archive_frequency(term)
+    kept = [term for term, count in counts.items() if count >= floor]
+    for term, frequency in zip(kept, archive_frequencies(kept), strict=True):
         if frequency < MIN_DOCUMENT_FREQUENCY:
             continue
-        scored.append((count * lucene_idf(archive_size, frequency), term))
+        scored.append((counts[term] * lucene_idf(archive_size, frequency), term))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [written[term].most_common(1)[0][0] for _, term in scored[:limit]]

@@ -9,7 +9,7 @@ when its stem is rare and the correction is far more common.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from indexer.analysis import index_term, normal_form
 from indexer.normalize import WORD_PATTERN, fold_teh_marbuta
@@ -24,17 +24,19 @@ MIN_LENGTH = 3  # shorter words are too ambiguous to correct
 # their one-edit candidates would number tens of thousands.
 MAX_LENGTH = 25
 _LATIN = re.compile(r"[a-z]+")
-DocumentFrequency = Callable[[str, str], int]
+# frequencies(field, terms): the number of articles with each of ``terms`` in ``field``,
+# in one call (a sharded index answers a whole batch in one round trip to each shard).
+Frequencies = Callable[[str, Sequence[str]], list[int]]
 
 
-def suggest(query: str, frequency: DocumentFrequency) -> str | None:
-    """The query with its likely misspellings corrected, or None when none was found.
-
-    ``frequency(field, term)`` is the number of articles with ``term`` in ``field``.
-    """
+def suggest(query: str, frequencies: Frequencies) -> str | None:
+    """The query with its likely misspellings corrected, or None when none was found."""
+    words = list(WORD_PATTERN.finditer(query))
+    found = _stem_frequencies([match.group() for match in words], frequencies)
     corrected, changed, last = [], False, 0
-    for match in WORD_PATTERN.finditer(query):
-        correction = correct_word(match.group(), frequency)
+    for match in words:
+        count = found.get(match.group())
+        correction = None if count is None else _correction(match.group(), count, frequencies)
         if correction:
             corrected.append(query[last : match.start()] + correction)
             last, changed = match.end(), True
@@ -44,21 +46,33 @@ def suggest(query: str, frequency: DocumentFrequency) -> str | None:
     return "".join(corrected)
 
 
-def correct_word(word: str, frequency: DocumentFrequency) -> str | None:
-    """A far more common spelling one edit away from ``word``, or None."""
-    normal = normal_form(word)
-    if not MIN_LENGTH <= len(normal) <= MAX_LENGTH or normal.isdigit() or word in OR_WORDS:
-        return None
-    term = index_term(normal)
-    found = frequency("body", term) + frequency("title", term)
+def _stem_frequencies(words: list[str], frequencies: Frequencies) -> dict[str, int]:
+    """The articles with the stem of each word that may be corrected (title or body)."""
+    terms = {}
+    for word in words:
+        normal = normal_form(word)
+        if MIN_LENGTH <= len(normal) <= MAX_LENGTH and not normal.isdigit() and (
+                word not in OR_WORDS):  # fmt: skip
+            terms[word] = index_term(normal)
+    unique = sorted(set(terms.values()))
+    counts = dict(zip(unique, frequencies("body", unique), strict=True))
+    for term, count in zip(unique, frequencies("title", unique), strict=True):
+        counts[term] += count
+    return {word: counts[term] for word, term in terms.items()}
+
+
+def _correction(word: str, found: int, frequencies: Frequencies) -> str | None:
+    """A far more common spelling one edit away from ``word``, whose stem is in ``found``
+    articles, or None."""
     if found >= RARE_BELOW:
         return None
+    normal = normal_form(word)
     needed = 1 if found == 0 else MIN_GAIN * found
     exact = fold_teh_marbuta(normal)
     letters = LATIN_LETTERS if _LATIN.fullmatch(exact) else ARABIC_LETTERS
+    candidates = sorted(edits(exact, letters))
     best, best_count = None, needed - 1
-    for candidate in sorted(edits(exact, letters)):
-        count = frequency("exact", candidate)
+    for candidate, count in zip(candidates, frequencies("exact", candidates), strict=True):
         if count > best_count and normal_form(candidate):
             best, best_count = candidate, count
     if best is None:

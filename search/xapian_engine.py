@@ -13,6 +13,7 @@ from Xapian's match spies over every match, filters from boolean terms and a val
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -34,14 +35,14 @@ from indexer.xapian_adapter import (
     SLOT_SEQ,
     SLOT_SOURCE,
     SLOT_STORY,
-    SLOT_STORY_INFO,
+    SLOT_STORY_SOURCE,
     XapianShards,
     label_term,
     open_shards,
     source_term,
     story_value,
 )
-from indexer.xapian_adapter.documents import id_term, stored_fields
+from indexer.xapian_adapter.documents import LAYOUT, day_of_oldest, id_term, stored_fields
 from indexer.xapian_adapter.shards import guarded
 from search import plan
 from search.engines import Found, Story, remember
@@ -66,7 +67,8 @@ class XapianEngine:
         self._reconnect = reconnect  # opens the shards afresh (remote ones)
         self._lock = threading.Lock()
         meta = shards.meta()
-        expected = compatibility()  # what store.check_compatible asks of a local naba.json
+        # What store.check_compatible asks of a local naba.json, and the values' layout.
+        expected = compatibility() | {"layout": LAYOUT}
         if {key: meta.get(key) for key in expected} != expected:
             shards.close()
             raise IndexUnavailableError(
@@ -125,12 +127,22 @@ class XapianEngine:
         with self._lock:
             self.shards.close()
 
-    def document_frequency(self, field: str, term: str) -> int:
-        if field == "title":  # title, lead and body share one term space: counted once
-            return 0
-        key = PREFIX_EXACT + term if field == "exact" else term
+    def document_frequencies(self, field: str, terms: Sequence[str]) -> list[int]:
+        """Read from one query's statistics, which every shard sends in one reply (asked
+        one by one, each term would wait on each shard in turn)."""
+        if field == "title" or not terms:  # title, lead and body share one term space
+            return [0] * len(terms)
+        prefix = PREFIX_EXACT if field == "exact" else ""
+        keys = [prefix + term for term in terms]
+
+        def count():
+            enquire = _counting(self.shards.database)
+            enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(k) for k in keys]))
+            statistics = enquire.get_mset(0, 0)
+            return [statistics.get_termfreq(key) for key in keys]
+
         with self._lock:
-            return self._guard(lambda: self.shards.database.get_termfreq(key))
+            return self._guard(count)
 
     def archive_counts(self, filters: Filters, group: str = "articles") -> ArchiveCounts:
         with self._lock:
@@ -142,18 +154,18 @@ class XapianEngine:
 
     def _archive_counts(self, filters: Filters, group: str) -> ArchiveCounts:
         everything = self.shards.database.get_doccount()
-        slots = (SLOT_STORY_INFO, SLOT_STORY_INFO) if group == "stories" else (
-            SLOT_DAY, SLOT_SOURCE)  # fmt: skip
-        days, by_source = (xapian.ValueCountMatchSpy(slot) for slot in slots)
-        for spy, condition in ((days, _source_filter(filters)), (by_source, _date_filter(filters))):
-            enquire = xapian.Enquire(self.shards.database)
-            enquire.set_query(_filtered(xapian.Query.MatchAll, condition))
+        dated = _filtered(xapian.Query.MatchAll, _source_filter(filters))
+        sourced = _filtered(xapian.Query.MatchAll, _date_filter(filters))
+        if group == "stories":  # counted as search counts stories (search/grouping.py)
+            per_day, _ = _earliest_days(self._story_pairs(dated, everything))
+            sources = _story_source_counts(self._story_pairs(sourced, everything))
+            return ArchiveCounts(per_day, {item.source: item.count for item in sources})
+        days, by_source = (xapian.ValueCountMatchSpy(slot) for slot in (SLOT_DAY, SLOT_SOURCE))
+        for spy, query in ((days, dated), (by_source, sourced)):
+            enquire = _counting(self.shards.database)
+            enquire.set_query(query)
             enquire.add_matchspy(spy)
             enquire.get_mset(0, 0, everything)
-        if group == "stories":  # counted as search counts stories (search/grouping.py)
-            per_day, _ = _earliest_days(_story_matches(days))
-            sources = _story_source_counts(_story_matches(by_source))
-            return ArchiveCounts(per_day, {item.source: item.count for item in sources})
         per_day = {
             date.fromordinal(int(xapian.sortable_unserialise(value))): count
             for value, count in spy_counts(days)
@@ -289,7 +301,7 @@ class XapianEngine:
         every article of ``counted_all``)."""
         everything = self.shards.database.get_doccount()
         wanted = set(request.filters.sources)
-        matches = _story_matches(self._spied(ranking, counted_all, everything, spies))
+        matches = self._story_pairs(counted_all, everything, spies)
         kept = [m for m in matches if not wanted or m[2] in wanted]
         sizes: dict[int, int] = {}
         for key, _, _, count in kept:
@@ -331,24 +343,33 @@ class XapianEngine:
         lower bound the exact number of stories, and each collapse count exact."""
         if count:
             enquire = self._enquire(ranking, request.sort)
-        else:  # only counted: no weights to compute, no order to keep
-            enquire = xapian.Enquire(self.shards.database)
-            enquire.set_weighting_scheme(xapian.BoolWeight())
-            enquire.set_docid_order(xapian.Enquire.DONT_CARE)
+        else:
+            enquire = _counting(self.shards.database)
         enquire.set_query(query)
         enquire.set_collapse_key(SLOT_STORY)
         mset = enquire.get_mset(0, count, everything)
         sizes = {_story_key(item): item.collapse_count + 1 for item in mset}
         return mset.get_matches_lower_bound(), sizes
 
-    def _spied(self, ranking, query, everything, spies=()):
-        spy = xapian.ValueCountMatchSpy(SLOT_STORY_INFO)
-        enquire = self._enquire(ranking, "relevance")
+    def _story_pairs(self, query, everything: int, spies=()) -> list[tuple[int, int, str, int]]:
+        """(story key, day number, source, articles) of each story and source among the
+        matches of ``query``: the day is that of their earliest dated article (0: none
+        dated). One pass collapses the matches on story and source, oldest first (across
+        shards too), and its spy counts their articles (and ``spies`` see every match):
+        a value a story and source, not an article (the collapse counts are a shard's own)."""
+        spy = xapian.ValueCountMatchSpy(SLOT_STORY_SOURCE)
+        enquire = _counting(self.shards.database)
+        enquire.set_sort_by_value(SLOT_OLDEST, False)
+        enquire.set_collapse_key(SLOT_STORY_SOURCE)
         enquire.set_query(query)
         for each in (spy, *spies):
             enquire.add_matchspy(each)
-        enquire.get_mset(0, 0, everything)
-        return spy
+        earliest = _earliest_of_pairs(enquire.get_mset(0, everything, everything))
+        found = []
+        for value, count in spy_counts(spy):
+            key, source = value.decode("utf-8").split(" ", 1)
+            found.append((int(key), earliest.get(value, 0), source, count))
+        return found
 
     def _story_hits(self, ranking, request, query, first, count, sizes, counted, skip=(),
                     listed=None):  # fmt: skip
@@ -418,6 +439,15 @@ class XapianEngine:
 
     def _guard(self, action):
         return guarded(f"the Xapian index at {self.label}", action)
+
+
+def _counting(database):
+    """An Enquire that only counts (for match spies and collapse counts): no weights to
+    compute, no order to keep."""
+    enquire = xapian.Enquire(database)
+    enquire.set_weighting_scheme(xapian.BoolWeight())
+    enquire.set_docid_order(xapian.Enquire.DONT_CARE)
+    return enquire
 
 
 def to_query(node: plan.Node):
@@ -521,13 +551,16 @@ def _story_filter(key: int):
     return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_STORY, value, value)
 
 
-def _story_matches(spy) -> list[tuple[int, int, str, int]]:
-    """(story key, day number, source, articles) of the matches a spy on SLOT_STORY_INFO saw."""
-    found = []
-    for value, count in spy_counts(spy):
-        key, day, source = value.decode("utf-8").split(" ", 2)
-        found.append((int(key), int(day), source, count))
-    return found
+def _earliest_of_pairs(mset) -> dict[bytes, int]:
+    """The day number of each collapse key's first item in an MSet sorted oldest first by
+    SLOT_OLDEST (0 for an undated one), read without a Python object an item."""
+    position, end = _native.MSet__begin(mset), _native.MSet__end(mset)
+    key_of, order_of = _native._MSetIterator_get_collapse_key, _native._MSetIterator_get_sort_key
+    earliest = {}
+    while position != end:
+        earliest[key_of(position)] = day_of_oldest(order_of(position))
+        next(position)
+    return earliest
 
 
 def _story_source_counts(matches) -> tuple[SourceCount, ...]:

@@ -342,3 +342,23 @@ def test_a_build_in_many_small_runs_answers_as_a_build_in_one(tmp_path, corpus_d
                 )  # fmt: skip
             assert runs.document(later["id"]).title == later["title"]
         assert not (index / (index / "CURRENT").read_text().strip() / "parts").exists()
+
+
+def test_shards_whose_story_values_are_laid_out_otherwise_are_refused_with_a_rebuild_hint(
+    tmp_path, corpus_dir
+):
+    import xapian
+
+    from indexer.xapian_adapter.shards import META_KEY
+
+    index = tmp_path / "index"
+    build_index([corpus_dir], index, backend="xapian", shards=2, processes=1)
+    generation = index / (index / "CURRENT").read_text().strip()
+    for number in range(2):  # as a build of the layout before "key source" wrote them
+        shard = xapian.WritableDatabase(str(generation / f"shard-{number:03d}"), xapian.DB_OPEN)
+        meta = json.loads(shard.get_metadata(META_KEY).decode("utf-8"))
+        shard.set_metadata(META_KEY, json.dumps({**meta, "layout": 1}))
+        shard.commit()
+        shard.close()
+    with pytest.raises(IndexUnavailableError, match="rebuild it with `naba index --backend"):
+        Searcher(index).search("داعش")

@@ -29,9 +29,13 @@ SLOT_DAY, SLOT_SOURCE, SLOT_SEQ = 0, 1, 2
 # newest first sorts SLOT_NEWEST descending, oldest first SLOT_OLDEST ascending; within a
 # day both keep the build order, and undated articles come last.
 SLOT_NEWEST, SLOT_OLDEST = 3, 4
-# The story (indexer/stories.py): its key, what results collapse on; and the key, day and
-# source together ("key day source"), what a match spy counts stories from.
-SLOT_STORY, SLOT_STORY_INFO = 5, 6
+# The story (indexer/stories.py): its key, what results collapse on; and the key and source
+# together ("key source"), what a search collapses on to date each story by its earliest
+# match and count the stories of each source, and a match spy counts articles by.
+SLOT_STORY, SLOT_STORY_SOURCE = 5, 9
+# What the values mean: a shard of another layout is rebuilt (layout 1 kept "key day
+# source" in slot 6, one value an article, which a search read back one by one).
+LAYOUT = 2
 # The category and author (facets, counted by match spies); filtered by their terms.
 SLOT_CATEGORY, SLOT_AUTHOR = 7, 8
 PREFIX_CATEGORY, PREFIX_AUTHOR = "XC", "XA"
@@ -129,7 +133,7 @@ def make_document(article: Article, seq: int, include_titles: bool, weights: Fie
     else:
         document.add_value(SLOT_OLDEST, xapian.sortable_serialise(_UNDATED_LAST + place))
     document.add_value(SLOT_SEQ, xapian.sortable_serialise(seq))
-    set_story(document, seq, day.toordinal() if day else 0, article.source)
+    set_story(document, seq, article.source)
     stored = {name: getattr(article, name) for name in STORED}
     stored["title"] = title  # as the Whoosh index keeps it: empty when titles are not indexed
     document.set_data(json.dumps(stored | {"seq": seq}, ensure_ascii=False))
@@ -144,10 +148,10 @@ def label_term(prefix: str, value: str) -> str:
     return f"{prefix}#{zlib.crc32(value.encode('utf-8')):08x}{value[:40]}"
 
 
-def set_story(document, key: int, day: int, source: str) -> None:
-    """Put a document in the story ``key`` (``day``: its day number, 0 for none)."""
+def set_story(document, key: int, source: str) -> None:
+    """Put a document of ``source`` in the story ``key``."""
     document.add_value(SLOT_STORY, story_value(key))
-    document.add_value(SLOT_STORY_INFO, f"{key} {day} {source}")
+    document.add_value(SLOT_STORY_SOURCE, f"{key} {source}")
 
 
 def story_value(key: int) -> str:
@@ -155,10 +159,15 @@ def story_value(key: int) -> str:
     return f"{key:x}"
 
 
-def story_info(document) -> tuple[int, int, str]:
-    """(story key, day number, source) of a document."""
-    key, day, source = document.get_value(SLOT_STORY_INFO).decode("utf-8").split(" ", 2)
-    return int(key), int(day), source
+def day_of_oldest(value: bytes) -> int:
+    """The day number of a SLOT_OLDEST value (0: undated)."""
+    order = int(xapian.sortable_unserialise(value))
+    return 0 if order >= _UNDATED_LAST else order >> _SEQ_BITS
+
+
+def source_of(document) -> str:
+    """The source of a document ("" for none)."""
+    return document.get_value(SLOT_SOURCE).decode("utf-8")
 
 
 def stored_fields(document) -> dict:

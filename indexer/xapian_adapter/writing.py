@@ -32,13 +32,14 @@ from indexer.stories import SignatureLog, Stories, signature
 from indexer.stories import prepare as prepare_stories
 from indexer.writing import counted
 from indexer.xapian_adapter.documents import (
+    LAYOUT,
     SLOT_SEQ,
     FieldWeights,
     id_term,
     make_document,
     set_story,
     shard_of,
-    story_info,
+    source_of,
 )
 from indexer.xapian_adapter.shards import META_KEY, shard_paths, write_stubs
 
@@ -227,8 +228,7 @@ def _put_in_stories(databases, stories: Stories, seqs, id_of) -> None:
         database = databases[shard_of(doc_id, len(databases))]
         for item in database.postlist(id_term(doc_id)):
             document = database.get_document(item.docid)
-            _, day, source = story_info(document)
-            set_story(document, key, day, source)
+            set_story(document, key, source_of(document))
             database.replace_document(item.docid, document)
 
 
@@ -400,6 +400,7 @@ def _meta_value(names: set[str], weights: FieldWeights, shards: int) -> str:
     return json.dumps(
         {
             "schema_version": SCHEMA_VERSION,
+            "layout": LAYOUT,
             "analysis": analysis_fingerprint(),
             "shards": shards,
             "weights": weights.as_dict(),
