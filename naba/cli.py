@@ -390,7 +390,8 @@ def _print_results(results) -> None:
         f"{results.page} of {results.pages}"
     )
     if results.partial:
-        click.echo(f"then {_plural(results.partial, unit)} with only some of the words")
+        more = "at least " if results.partial_more else ""
+        click.echo(f"then {more}{_plural(results.partial, unit)} with only some of the words")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):

@@ -47,6 +47,7 @@ class Found:
     articles: int | None = None
     stories: tuple[Story, ...] = ()
     facets: dict = dataclasses.field(default_factory=dict)  # "category"/"author" → LabelCounts
+    partial_more: bool = False  # ``partial`` is a lower bound: counting them was cut short
 
 
 @dataclass(frozen=True)

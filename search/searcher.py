@@ -477,6 +477,7 @@ class Searcher:
             query=query,
             total=found.total,
             partial=found.partial,
+            partial_more=found.partial_more,
             match=request.match,
             page=page,
             per_page=per_page,

@@ -55,6 +55,11 @@ from search.results import LabelCount, SourceCount
 from search.scoring import Ranking
 
 MIN_NORMLEN = 0.5  # Xapian's BM25 default: very short documents are not over-rewarded
+# A page that lists none of the articles or stories with only some concepts counts them up
+# to this many past what it needs, then says "at least": counting every one means
+# visiting (and, for stories, collapsing) every article with any query word, the costliest
+# pass of a page at 1M articles. The counted ones are always counted exactly.
+PARTIAL_COUNTED = 1000
 WIDER_WINDOW = 8  # how much further a page of stories reads when some others rank far
 
 
@@ -270,16 +275,19 @@ class XapianEngine:
             whole.set_query(counted_all)
             whole.add_matchspy(by_source)
             whole.get_mset(0, 0, everything)
-        partial_total = 0
+        partial_total, partial_more = 0, False
         if partial is not None:
-            rest = self._enquire(ranking, request.sort)
-            rest.set_query(partial)
             offset = max(first - total, 0)
             wanted = max(stop - max(first, total), 0)
+            rest = self._enquire(ranking, request.sort) if wanted else _counting(
+                self.shards.database)  # fmt: skip
+            rest.set_query(partial)
             # The first offset + wanted of the partial ones are among the first
             # offset + wanted + total of all: those not counted, in order.
-            found = rest.get_mset(0, offset + wanted + total if wanted else 0, everything)
-            partial_total = found.get_matches_estimated() - total
+            at_least = everything if wanted else total + PARTIAL_COUNTED
+            found = rest.get_mset(0, offset + wanted + total if wanted else 0, at_least)
+            partial_total = found.get_matches_lower_bound() - total
+            partial_more = _cut_short(found, at_least)
             if wanted:
                 counted_docids = self._docids(counted, total)
                 listed = [item for item in found if item.docid not in counted_docids]
@@ -291,6 +299,7 @@ class XapianEngine:
             hits=hits,
             total=total,
             partial=partial_total,
+            partial_more=partial_more,
             relaxed=total == 0 and partial_total > 0,
             sources=_source_counts(by_source),
             series=None if interval is None else _series(days, total, interval),
@@ -311,15 +320,16 @@ class XapianEngine:
         first = max(start, 0)
         hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
                                          sizes, True)  # fmt: skip
-        partial_total = 0
+        partial_total, partial_more = 0, False
         if partial is not None:
             # The stories with only partial articles: every story of the partial query (it
             # holds the counted articles too), less the counted ones.
             offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
             listed = offset + more + len(sizes) if more else 0
-            stories_in_all, partial_sizes = self._story_sizes(
-                ranking, request, partial, listed, everything
-            )
+            stories_in_all, partial_more, partial_sizes = self._story_sizes(
+                ranking, request, partial, listed, everything if more else
+                len(sizes) + PARTIAL_COUNTED,
+            )  # fmt: skip
             partial_total = stories_in_all - len(sizes)
             if more:
                 found, found_stories = self._story_hits(
@@ -332,6 +342,7 @@ class XapianEngine:
             hits=hits,
             total=len(sizes),
             partial=partial_total,
+            partial_more=partial_more,
             relaxed=not sizes and partial_total > 0,
             sources=_story_source_counts(matches),
             series=None if interval is None else _story_series(kept, interval),
@@ -339,10 +350,11 @@ class XapianEngine:
             stories=tuple(stories),
         )
 
-    def _story_sizes(self, ranking, request, query, count: int, everything):
-        """How many stories ``query`` matches, and the articles it matches in each of its
-        first ``count`` stories (by story key). Collapsing over every match makes Xapian's
-        lower bound the exact number of stories, on shard servers too; a collapse count is
+    def _story_sizes(self, ranking, request, query, count: int, at_least: int):
+        """How many stories ``query`` matches (at least: whether more were left uncounted),
+        and the articles it matches in each of its first ``count`` stories (by story key),
+        counting ``at_least`` of them. Collapsing over every match makes Xapian's lower
+        bound the exact number of stories, on shard servers too; a collapse count is
         exact over local shards, but a shard server's adds only one for each other shard's
         copies (measured on Xapian 1.4.26), so listed partial stories may show too few."""
         if count:
@@ -351,9 +363,9 @@ class XapianEngine:
             enquire = _counting(self.shards.database)
         enquire.set_query(query)
         enquire.set_collapse_key(SLOT_STORY)
-        mset = enquire.get_mset(0, count, everything)
+        mset = enquire.get_mset(0, count, at_least)
         sizes = {_story_key(item): item.collapse_count + 1 for item in mset}
-        return mset.get_matches_lower_bound(), sizes
+        return mset.get_matches_lower_bound(), _cut_short(mset, at_least), sizes
 
     def _story_pairs(self, query, everything: int, spies=()) -> list[tuple[int, int, str, int]]:
         """(story key, day number, source, articles) of each story and source among the
@@ -443,6 +455,15 @@ class XapianEngine:
 
     def _guard(self, action):
         return guarded(f"the Xapian index at {self.label}", action)
+
+
+def _cut_short(mset, at_least: int) -> bool:
+    """Whether Xapian stopped before it had counted every match of an MSet asked to check
+    ``at_least``: it had seen that many, and its bounds differ. (Either alone misleads:
+    Xapian's upper bound stays loose after it saw every match, and the sum a shard server
+    sends of the matches a collapse saw falls short.)"""
+    loose = mset.get_matches_lower_bound() < mset.get_matches_upper_bound()
+    return loose and mset.get_uncollapsed_matches_lower_bound() >= at_least
 
 
 def _counting(database):

@@ -362,3 +362,28 @@ def test_shards_whose_story_values_are_laid_out_otherwise_are_refused_with_a_reb
         shard.close()
     with pytest.raises(IndexUnavailableError, match="rebuild it with `naba index --backend"):
         Searcher(index).search("داعش")
+
+
+@pytest.mark.parametrize("group", ["stories", "articles"])
+def test_partial_matches_past_the_page_are_counted_up_to_a_bound_and_said_as_more(
+    xapian_index_dir, monkeypatch, group
+):
+    from naba.config import Config
+    from search import xapian_engine
+    from web import create_app
+
+    with Searcher(xapian_index_dir) as searcher:
+        exact = searcher.search("داعش سوريا", group=group, per_page=1)
+        monkeypatch.setattr(xapian_engine, "PARTIAL_COUNTED", 1)
+        bounded = searcher.search("داعش سوريا", group=group, per_page=1, page=2)
+        reaching = searcher.search("داعش سوريا", group=group, per_page=1, page=exact.total + 1)
+    assert exact.partial > 1 and not exact.partial_more
+    # A page of counted articles only: the partial ones counted past one, "at least".
+    assert (bounded.total, bounded.partial_more) == (exact.total, True)
+    assert 1 <= bounded.partial <= exact.partial
+    # A page that lists them counts them all.
+    assert (reaching.partial, reaching.partial_more) == (exact.partial, False)
+    assert not reaching.hits[0].complete
+    page = create_app(Config(index=xapian_index_dir)).test_client().get(
+        "/", query_string={"q": "داعش سوريا", "group": group, "per_page": 1, "page": 2})
+    assert f"تليها {bounded.partial:,} على الأقل تحوي بعضها" in page.get_data(as_text=True)
