@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 
@@ -84,6 +85,7 @@ class XapianEngine:
         self.body_wdf = int(meta.get("weights", {}).get("body", 1)) or 1
         self._sources = frozenset(shards.sources())
         self._archive: dict[Filters, ArchiveCounts] = {}
+        self._readers: ThreadPoolExecutor | None = None  # reads documents, a shard each
 
     @classmethod
     def local(cls, generation) -> XapianEngine:
@@ -130,6 +132,8 @@ class XapianEngine:
 
     def close(self) -> None:
         with self._lock:
+            if self._readers is not None:
+                self._readers.shutdown()
             self.shards.close()
 
     def document_frequencies(self, field: str, terms: Sequence[str]) -> list[int]:
@@ -266,10 +270,10 @@ class XapianEngine:
             enquire.add_matchspy(by_source)
         first = max(start, 0)
         mset = enquire.get_mset(first, max(stop - first, 0), everything)
-        if first == 0 and mset.size():
-            _fetch(mset, mset.size() - 1)
         total = mset.get_matches_estimated()
-        hits = [(stored_fields(item.document), _score(item, request), True) for item in mset]
+        items = list(mset)
+        read = self._read([item.docid for item in items])
+        hits = [(read[item.docid], _score(item, request), True) for item in items]
         if counted_all is not counted:
             whole = self._enquire(ranking, request.sort)
             whole.set_query(counted_all)
@@ -291,10 +295,9 @@ class XapianEngine:
             if wanted:
                 counted_docids = self._docids(counted, total)
                 listed = [item for item in found if item.docid not in counted_docids]
-                hits += [
-                    (stored_fields(item.document), _score(item, request), False)
-                    for item in listed[offset : offset + wanted]
-                ]
+                listed = listed[offset : offset + wanted]
+                read = self._read([item.docid for item in listed])
+                hits += [(read[item.docid], _score(item, request), False) for item in listed]
         return Found(
             hits=hits,
             total=total,
@@ -408,7 +411,7 @@ class XapianEngine:
         wanted = [min(sizes.get(_story_key(group[0]), 1), kept) for group in page]
         if not whole and any(len(g) < n for g, n in zip(page, wanted, strict=True)):
             page, whole = _kept_per_story(enquire, first, count, kept, WIDER_WINDOW)
-        hits, stories = [], []
+        shown = []  # (story key, its best article, the others)
         place = -1
         for group, size in zip(page, wanted, strict=True):
             best = group[0]
@@ -421,9 +424,11 @@ class XapianEngine:
             others = group[1:]
             if not whole and len(group) < size:
                 others = self._story_others(ranking, request, query, key, best.docid)
-            hits.append((stored_fields(best.document), _score(best, request), counted))
-            stories.append(Story(key, sizes.get(key, 1),
-                                 tuple(stored_fields(o.document) for o in others)))  # fmt: skip
+            shown.append((key, best, others))
+        read = self._read([item.docid for _, best, others in shown for item in (best, *others)])
+        hits = [(read[best.docid], _score(best, request), counted) for _, best, _ in shown]
+        stories = [Story(key, sizes.get(key, 1), tuple(read[item.docid] for item in others))
+                   for key, _, others in shown]  # fmt: skip
         return hits, stories
 
     def _story_others(self, ranking, request, query, key: int, best: int) -> list:
@@ -439,6 +444,28 @@ class XapianEngine:
         enquire = xapian.Enquire(self.shards.database)
         enquire.set_query(query)
         return {item.docid for item in enquire.get_mset(0, count)}
+
+    def _read(self, docids: list[int]) -> dict[int, dict]:
+        """The stored fields of documents (by the docids of the shards as one database),
+        each shard's read in a thread of its own: a shard server answers one document a
+        round trip (0.3 ms at 1M articles), so a page of stories with their others (60
+        documents) would wait on each in turn."""
+        parts = self.shards.parts
+        if len(parts) < 2 or len(docids) < 2:
+            database = self.shards.database
+            return {docid: stored_fields(database.get_document(docid)) for docid in docids}
+        by_shard: dict[int, list[int]] = {}
+        for docid in docids:  # Xapian interleaves the shards' docids
+            by_shard.setdefault((docid - 1) % len(parts), []).append(docid)
+
+        def read(shard: int) -> list[tuple[int, dict]]:
+            part = parts[shard]
+            return [(docid, stored_fields(part.get_document((docid - 1) // len(parts) + 1)))
+                    for docid in by_shard[shard]]  # fmt: skip
+
+        if self._readers is None:
+            self._readers = ThreadPoolExecutor(len(parts), thread_name_prefix="naba-shard")
+        return dict(pair for found in self._readers.map(read, by_shard) for pair in found)
 
     def _enquire(self, ranking: Ranking, sort: str):
         enquire = xapian.Enquire(self.shards.database)
@@ -564,18 +591,7 @@ def _kept_per_story(enquire, first: int, count: int, kept: int, widen: int):
     groups: dict[bytes, list] = {}
     for item in mset:
         groups.setdefault(item.collapse_key, []).append(item)
-    page = list(groups.values())[first : first + count]
-    if page:
-        _fetch(mset, max(item.rank for group in page for item in group))
-    return page, mset.size() < window
-
-
-def _fetch(mset, last: int) -> None:
-    """Ask for the documents of ``mset``'s first items, to ``last`` (its rank), at once: a
-    shard server sends them one after the other instead of waiting on each request.
-    (Only from the first item on: Xapian 1.4's fetch fails on an MSet that begins later.)"""
-    end = mset._end() if last + 1 >= mset.size() else mset._get_hit_internal(last + 1)
-    mset.fetch(mset._begin(), end)
+    return list(groups.values())[first : first + count], mset.size() < window
 
 
 def _story_key(item) -> int:
