@@ -387,3 +387,23 @@ def test_partial_matches_past_the_page_are_counted_up_to_a_bound_and_said_as_mor
     page = create_app(Config(index=xapian_index_dir)).test_client().get(
         "/", query_string={"q": "داعش سوريا", "group": group, "per_page": 1, "page": 2})
     assert f"تليها {bounded.partial:,} على الأقل تحوي بعضها" in page.get_data(as_text=True)
+
+
+def test_stories_with_only_some_words_count_their_copies_on_every_shard_server(tmp_path):
+    """The wire story's three copies lie on both shards and match one word of two: listed
+    after the story that has both, with "+2 similar" from shard servers as from local
+    shards (a shard server's collapse count alone would say one)."""
+    from tests.test_stories import _articles
+
+    index = tmp_path / "index"
+    build_index([_jsonl(tmp_path / "a.jsonl", _articles())], index, backend="xapian",
+                shards=2, processes=1)  # fmt: skip
+    assert {shard_of(i, 2) for i in ("wire-was", "wire-okaz", "wire-riyadh")} == {0, 1}
+    with shard_servers(index, 2) as addresses:
+        with Searcher(index) as local, Searcher(shard_servers=addresses) as remote:
+            pages = [s.search("خلية مداهمة") for s in (local, remote)]
+    for found in pages:
+        assert (found.total, found.partial) == (1, 1)
+        assert [(hit.id, hit.complete, hit.similar) for hit in found.hits] == [
+            ("raid", True, 0), ("wire-riyadh", False, 2)
+        ]
