@@ -377,16 +377,18 @@ class XapianEngine:
         partial_total, partial_more = 0, False
         if partial is not None and request.sort == "relevance":
             # Ranked together: each story where its best article of either kind stands.
-            stories_in_all, partial_more, _ = self._story_sizes(
-                ranking, request, partial, 0, len(sizes) + PARTIAL_COUNTED)  # fmt: skip
-            hits, stories = self._story_hits(ranking, request, partial, first, stop - first,
-                                             sizes, sizes)  # fmt: skip
-            if not all(counted for _, _, counted in hits):  # size those shown exactly
+            # Counted as far as PARTIAL_COUNTED past the counted ones, unless a story with
+            # only some concepts is shown and that count was cut short: then all of them,
+            # which sizes it exactly.
+            bound = max(len(sizes) + PARTIAL_COUNTED, stop)
+            stories_in_all, partial_more, partial_sizes = self._story_sizes(
+                ranking, request, partial, stop, bound)  # fmt: skip
+            shown = list(partial_sizes)[first:stop]
+            if partial_more and any(key not in sizes for key in shown):
                 stories_in_all, partial_more, partial_sizes = self._story_sizes(
                     ranking, request, partial, stop, everything)  # fmt: skip
-                every_size = partial_sizes | sizes
-                hits, stories = self._story_hits(ranking, request, partial, first,
-                                                 stop - first, every_size, sizes)  # fmt: skip
+            hits, stories = self._story_hits(ranking, request, partial, first, stop - first,
+                                             partial_sizes | sizes, sizes)  # fmt: skip
             partial_total = stories_in_all - len(sizes)
         elif partial is not None:
             # The stories with only partial articles: every story of the partial query (it
