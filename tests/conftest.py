@@ -149,6 +149,18 @@ def require_xapian() -> None:
         pytest.skip(message)
 
 
+def index_of(articles: list[dict], backend: str, tmp_path_factory, name: str) -> Path:
+    """A real index on ``backend`` of ``articles``, written as one JSONL file first."""
+    if backend == "xapian":
+        require_xapian()
+    folder = tmp_path_factory.mktemp(f"{name}-{backend}")
+    source = folder / "articles.jsonl"
+    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles),
+                      "utf-8")  # fmt: skip
+    build_index([source], folder / "index", backend=backend, processes=1)
+    return folder / "index"
+
+
 @pytest.fixture(scope="session")
 def xapian_index_dir(tmp_path_factory, corpus_dir) -> Path:
     """The fixture corpus in a Xapian index of two shards, built by the real builder."""

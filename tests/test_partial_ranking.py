@@ -3,13 +3,10 @@ it, marked, among the counted ones; by date it follows them; it is never counted
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from indexer import build_index
 from search import Searcher
-from tests.conftest import BACKENDS, require_xapian
+from tests.conftest import BACKENDS, index_of
 
 QUERY = "التحالف الدولي ضحايا مدنيين"
 FILLER = "وتحدث المسؤولون عن الوضع الاقتصادي والتعليم والصحة في المنطقة. "
@@ -34,14 +31,7 @@ def _articles() -> list[dict]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def index(request, tmp_path_factory):
-    if request.param == "xapian":
-        require_xapian()
-    folder = tmp_path_factory.mktemp(f"partial-{request.param}")
-    source = folder / "a.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in _articles()),
-                      "utf-8")  # fmt: skip
-    build_index([source], folder / "index", backend=request.param, processes=1)
-    return folder / "index"
+    return index_of(_articles(), request.param, tmp_path_factory, "partial")
 
 
 @pytest.mark.parametrize("group", ["articles", "stories"])

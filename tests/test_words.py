@@ -4,15 +4,13 @@ setting one article apart), on both backends, in the Python API, the pages and t
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 
 import pytest
 
-from indexer import build_index
 from naba.config import Config
 from search import DocumentNotFoundError, Searcher
-from tests.conftest import BACKENDS, require_xapian
+from tests.conftest import BACKENDS, index_of
 from web import create_app
 
 SIEGE = [
@@ -44,13 +42,7 @@ def _articles() -> list[dict]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def index(request, tmp_path_factory):
-    if request.param == "xapian":
-        require_xapian()
-    folder = tmp_path_factory.mktemp(f"words-{request.param}")
-    source = folder / "articles.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in _articles()))
-    build_index([source], folder / "index", backend=request.param, processes=1)
-    return folder / "index"
+    return index_of(_articles(), request.param, tmp_path_factory, "words")
 
 
 def test_the_towns_of_the_matches_stand_out_and_everyday_words_do_not(index):
