@@ -372,8 +372,6 @@ class XapianEngine:
         for key, _, _, count in kept:
             sizes[key] = sizes.get(key, 0) + count
         first = max(start, 0)
-        hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
-                                         sizes, True)  # fmt: skip
         partial_total, partial_more = 0, False
         if partial is not None and request.sort == "relevance":
             # Ranked together: each story where its best article of either kind stands.
@@ -390,23 +388,26 @@ class XapianEngine:
             hits, stories = self._story_hits(ranking, request, partial, first, stop - first,
                                              partial_sizes | sizes, sizes)  # fmt: skip
             partial_total = stories_in_all - len(sizes)
-        elif partial is not None:
-            # The stories with only partial articles: every story of the partial query (it
-            # holds the counted articles too), less the counted ones.
-            offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
-            listed = offset + more + len(sizes) if more else 0
-            stories_in_all, partial_more, partial_sizes = self._story_sizes(
-                ranking, request, partial, listed, everything if more else
-                len(sizes) + PARTIAL_COUNTED,
-            )  # fmt: skip
-            partial_total = stories_in_all - len(sizes)
-            if more:
-                found, found_stories = self._story_hits(
-                    ranking, request, partial, 0, listed, partial_sizes, False, skip=sizes,
-                    listed=(offset, offset + more),
+        else:
+            hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
+                                             sizes, True)  # fmt: skip
+            if partial is not None:
+                # The stories with only partial articles: every story of the partial query (it
+                # holds the counted articles too), less the counted ones.
+                offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
+                listed = offset + more + len(sizes) if more else 0
+                stories_in_all, partial_more, partial_sizes = self._story_sizes(
+                    ranking, request, partial, listed, everything if more else
+                    len(sizes) + PARTIAL_COUNTED,
                 )  # fmt: skip
-                hits += found
-                stories += found_stories
+                partial_total = stories_in_all - len(sizes)
+                if more:
+                    found, found_stories = self._story_hits(
+                        ranking, request, partial, 0, listed, partial_sizes, False, skip=sizes,
+                        listed=(offset, offset + more),
+                    )  # fmt: skip
+                    hits += found
+                    stories += found_stories
         return Found(
             hits=hits,
             total=len(sizes),

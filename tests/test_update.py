@@ -173,8 +173,8 @@ def test_a_kept_warm_searcher_opens_a_new_generation_before_any_search(tmp_path,
                 target = os.readlink(f"/proc/self/fd/{fd}")
             except OSError:  # closed meanwhile (the listing's own descriptor)
                 continue
-            if "/gen-" in target:
-                found.add(Path(target).parent.name)
+            if "/gen-" in target:  # a generation's own file, or one of its shards'
+                found.add(next(p for p in Path(target).parts if p.startswith("gen-")))
         return found
 
     with Searcher(index) as searcher:
