@@ -391,10 +391,7 @@ def _print_results(results) -> None:
     )
     if results.partial:
         more = "at least " if results.partial_more else ""
-        where = "ranked among them" if results.sort == "relevance" else "listed after them"
-        click.echo(
-            f"and {more}{_plural(results.partial, unit)} with only some of the words, {where}"
-        )
+        click.echo(f"then {more}{_plural(results.partial, unit)} with only some of the words")
     if results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}")
     for rank, hit in enumerate(results.hits, start=results.first_rank):

@@ -38,7 +38,7 @@ class Found:
 
     hits: list[tuple[dict, float, bool]]
     total: int  # counted articles (every concept, with match "all")
-    partial: int  # listed with them (after them by date): articles with only some concepts
+    partial: int  # listed after them: articles with only some concepts
     relaxed: bool  # nothing had every concept, and articles with some are listed
     sources: tuple[SourceCount, ...]
     series: TimeSeries | None  # None unless asked for

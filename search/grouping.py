@@ -70,10 +70,7 @@ def story_page(
     stop: int,
 ) -> tuple[list[StoryHit], int, int]:
     """The stories ranked ``start`` to ``stop`` (the counted ones, then those with only
-    partial articles; by relevance together, each story where its best article stands),
-    how many stories are counted, and how many are listed with only some concepts."""
-    if sort == "relevance" and len(partial):
-        return _stories_together(columns, scores, counted, partial, start, stop)
+    partial articles), how many stories are counted, and how many are listed after them."""
     if len(partial) and len(counted):  # a story with a counted article is a counted story
         seen = _marked(columns, columns.stories[counted])
         partial = partial[~seen[columns.stories[partial]]]
@@ -93,23 +90,6 @@ def story_page(
         totals.append(total)
         offset += total
     return page, totals[0], totals[1]
-
-
-def _stories_together(columns, scores, counted, partial, start, stop):
-    """The stories ranked ``start`` to ``stop`` by their best article among the counted
-    and the partial ones; a story is counted when one of its articles is."""
-    seen = _marked(columns, columns.stories[counted])
-    only_partial = partial[~seen[columns.stories[partial]]]
-    page: list[StoryHit] = []
-    both = np.concatenate((counted, partial))
-    for members in _first_stories(columns, scores, both, "relevance", stop)[max(start, 0):]:
-        doc = int(members[0])
-        key = int(columns.stories[doc])
-        is_counted = bool(seen[key])
-        size = int(np.count_nonzero(np.isin(members, counted))) if is_counted else len(members)
-        page.append(StoryHit(doc, float(scores[doc]), is_counted, key, size,
-                             tuple(int(d) for d in members[1 : OTHERS_SHOWN + 1])))  # fmt: skip
-    return page, story_count(columns, counted), story_count(columns, only_partial)
 
 
 def _first_stories(

@@ -130,13 +130,7 @@ def rank(
     columns: Columns, selection: Selection, sort: str, start: int, stop: int
 ) -> list[tuple[int, float, bool]]:
     """(document number, score, counted) of the hits ranked ``start`` to ``stop``
-    (exclusive): by relevance the counted and the partial ones together, best first; by
-    date the counted ones, then the partial ones."""
-    if sort == "relevance" and len(selection.partial):
-        both = np.concatenate((selection.docs, selection.partial))
-        found = top(selection.scores, both, max(start, 0), stop, columns.seqs)
-        counted = np.isin(np.array([d for d, _ in found], dtype=both.dtype), selection.docs)
-        return [(d, score, bool(c)) for (d, score), c in zip(found, counted, strict=True)]
+    (exclusive): the counted ones, then the partial ones."""
     ranked: list[tuple[int, float, bool]] = []
     for docs, counted in ((selection.docs, True), (selection.partial, False)):
         if stop <= 0:

@@ -125,7 +125,7 @@ class SearchResults:
     expanded: tuple[str, ...]  # alias names added to the query
     relaxed: bool  # True when no article had every word and articles with some are shown
     took_ms: float
-    partial: int = 0  # articles with only some concepts, listed with the counted ones
+    partial: int = 0  # articles with only some concepts, listed after the counted ones
     partial_more: bool = False  # ``partial`` is a lower bound: not all of them were counted
     match: str = "all"
     sort: str = "relevance"

@@ -131,9 +131,8 @@ class Searcher:
 
         With ``match="all"`` (the default unless the Searcher was made with another) the
         articles that contain every concept of the query (a word, or one of its aliases)
-        are counted; those with only some are listed too, marked and counted apart
-        (``partial``): ranked among them by relevance, after them by date. With
-        ``match="any"`` every article with any of them is counted and
+        are counted and ranked first; those with only some follow them, counted apart
+        (``partial``). With ``match="any"`` every article with any of them is counted and
         ranked as one list. OR in the query joins alternatives either way.
 
         ``sources`` and ``date_from``/``date_to`` (YYYY-MM-DD, YYYY-MM or YYYY) filter the

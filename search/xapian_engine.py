@@ -259,9 +259,6 @@ class XapianEngine:
               spies=()):  # fmt: skip
         """One page of articles; ``spies`` see every counted article."""
         everything = self.shards.database.get_doccount()
-        if partial is not None and request.sort == "relevance":
-            return self._find_together(request, ranking, counted, counted_all, partial, start,
-                                       stop, interval, spies)  # fmt: skip
         enquire = self._enquire(ranking, request.sort)
         enquire.set_query(counted)
         for spy in spies:
@@ -311,54 +308,6 @@ class XapianEngine:
             series=None if interval is None else _series(days, total, interval),
         )
 
-    def _find_together(self, request, ranking, counted, counted_all, partial, start, stop,
-                       interval, spies=()):  # fmt: skip
-        """One page of articles ranked by relevance, the counted and the partial ones
-        together (every match of ``partial``), each marked; the counts are the counted
-        ones'. The partial ones are counted as far as PARTIAL_COUNTED past them."""
-        everything = self.shards.database.get_doccount()
-        days = xapian.ValueCountMatchSpy(SLOT_DAY)
-        by_source = xapian.ValueCountMatchSpy(SLOT_SOURCE)
-        counting = _counting(self.shards.database)
-        counting.set_query(counted)
-        for spy in (*spies, days):
-            counting.add_matchspy(spy)
-        if counted_all is counted:
-            counting.add_matchspy(by_source)
-        total = counting.get_mset(0, 0, everything).get_matches_estimated()
-        if counted_all is not counted:
-            whole = _counting(self.shards.database)
-            whole.set_query(counted_all)
-            whole.add_matchspy(by_source)
-            whole.get_mset(0, 0, everything)
-        first = max(start, 0)
-        at_least = max(total + PARTIAL_COUNTED, stop)
-        ranked = self._enquire(ranking, request.sort)
-        ranked.set_query(partial)
-        found = ranked.get_mset(first, max(stop - first, 0), at_least)
-        items = list(found)
-        read = self._read([item.docid for item in items])
-        complete = set()
-        if items and total:
-            ids = [xapian.Query(id_term(read[item.docid]["id"])) for item in items]
-            page = xapian.Query(xapian.Query.OP_OR, ids)
-            complete = self._docids(_filtered(counted, page), len(items))
-        hits = [(read[i.docid], _score(i, request), i.docid in complete) for i in items]
-        matches, more = found.get_matches_lower_bound(), _cut_short(found, at_least)
-        if more and len(complete) < len(items):  # a page that shows partial ones counts them
-            whole = _counting(self.shards.database)
-            whole.set_query(partial)
-            matches, more = whole.get_mset(0, 0, everything).get_matches_estimated(), False
-        return Found(
-            hits=hits,
-            total=total,
-            partial=max(matches - total, 0),
-            partial_more=more,
-            relaxed=total == 0 and matches > 0,
-            sources=_source_counts(by_source),
-            series=None if interval is None else _series(days, total, interval),
-        )
-
     def _find_stories(self, request, ranking, counted, counted_all, partial, start, stop,
                       interval, spies=()):  # fmt: skip
         """One page of stories: the results collapsed on the story slot, and the counts of
@@ -372,42 +321,26 @@ class XapianEngine:
         for key, _, _, count in kept:
             sizes[key] = sizes.get(key, 0) + count
         first = max(start, 0)
+        hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
+                                         sizes, True)  # fmt: skip
         partial_total, partial_more = 0, False
-        if partial is not None and request.sort == "relevance":
-            # Ranked together: each story where its best article of either kind stands.
-            # Counted as far as PARTIAL_COUNTED past the counted ones, unless a story with
-            # only some concepts is shown and that count was cut short: then all of them,
-            # which sizes it exactly.
-            bound = max(len(sizes) + PARTIAL_COUNTED, stop)
+        if partial is not None:
+            # The stories with only partial articles: every story of the partial query (it
+            # holds the counted articles too), less the counted ones.
+            offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
+            listed = offset + more + len(sizes) if more else 0
             stories_in_all, partial_more, partial_sizes = self._story_sizes(
-                ranking, request, partial, stop, bound)  # fmt: skip
-            shown = list(partial_sizes)[first:stop]
-            if partial_more and any(key not in sizes for key in shown):
-                stories_in_all, partial_more, partial_sizes = self._story_sizes(
-                    ranking, request, partial, stop, everything)  # fmt: skip
-            hits, stories = self._story_hits(ranking, request, partial, first, stop - first,
-                                             partial_sizes | sizes, sizes)  # fmt: skip
+                ranking, request, partial, listed, everything if more else
+                len(sizes) + PARTIAL_COUNTED,
+            )  # fmt: skip
             partial_total = stories_in_all - len(sizes)
-        else:
-            hits, stories = self._story_hits(ranking, request, counted, first, stop - first,
-                                             sizes, True)  # fmt: skip
-            if partial is not None:
-                # The stories with only partial articles: every story of the partial query (it
-                # holds the counted articles too), less the counted ones.
-                offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
-                listed = offset + more + len(sizes) if more else 0
-                stories_in_all, partial_more, partial_sizes = self._story_sizes(
-                    ranking, request, partial, listed, everything if more else
-                    len(sizes) + PARTIAL_COUNTED,
+            if more:
+                found, found_stories = self._story_hits(
+                    ranking, request, partial, 0, listed, partial_sizes, False, skip=sizes,
+                    listed=(offset, offset + more),
                 )  # fmt: skip
-                partial_total = stories_in_all - len(sizes)
-                if more:
-                    found, found_stories = self._story_hits(
-                        ranking, request, partial, 0, listed, partial_sizes, False, skip=sizes,
-                        listed=(offset, offset + more),
-                    )  # fmt: skip
-                    hits += found
-                    stories += found_stories
+                hits += found
+                stories += found_stories
         return Found(
             hits=hits,
             total=len(sizes),
@@ -467,8 +400,7 @@ class XapianEngine:
     def _story_hits(self, ranking, request, query, first, count, sizes, counted, skip=(),
                     listed=None):  # fmt: skip
         """The best article of each story ranked ``first`` on (``count`` of them), and
-        their stories (``sizes``: matching articles per story key), marked ``counted`` (or
-        counted when their key is in it). Stories in ``skip``
+        their stories (``sizes``: matching articles per story key). Stories in ``skip``
         are passed over, and of the rest only the ``listed`` (start, stop) are read.
 
         Xapian keeps each story's best OTHERS_SHOWN + 1 articles, and the first ``first +
@@ -501,9 +433,7 @@ class XapianEngine:
                 others = self._story_others(ranking, request, query, key, best.docid)
             shown.append((key, best, others))
         read = self._read([item.docid for _, best, others in shown for item in (best, *others)])
-        hits = [(read[best.docid], _score(best, request),
-                 counted if isinstance(counted, bool) else key in counted)
-                for key, best, _ in shown]  # fmt: skip
+        hits = [(read[best.docid], _score(best, request), counted) for _, best, _ in shown]
         stories = [Story(key, sizes.get(key, 1), tuple(read[item.docid] for item in others))
                    for key, _, others in shown]  # fmt: skip
         return hits, stories

@@ -87,11 +87,9 @@ def test_every_word_or_any_word(page, base_url):
     search(page, base_url, "داعش تمويل")
     every = page.inner_text(".summary")
     assert every.startswith("3 مقالة تحوي كل الكلمات") and "تحوي بعضها" in every
-    # The articles with only one of the words are ranked among them, each marked.
-    assert "مرتّبة بينها" in every and page.locator(".hits .divider").count() == 0
+    # The articles with only one of the words come after a divider that says so.
+    assert page.locator(".hits .divider").count() == 1
     assert page.locator(".hit.partial").count() >= 1
-    partial = page.locator(".hit.partial")
-    assert page.locator(".hit.partial .partial-note").count() == partial.count()
     page.click(".match a")
     page.wait_for_url("**match=any**")
     some = page.inner_text(".summary")
