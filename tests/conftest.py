@@ -149,14 +149,18 @@ def require_xapian() -> None:
         pytest.skip(message)
 
 
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """``records`` as a JSONL file at ``path``, one a line, in UTF-8."""
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
+    return path
+
+
 def index_of(articles: list[dict], backend: str, tmp_path_factory, name: str) -> Path:
     """A real index on ``backend`` of ``articles``, written as one JSONL file first."""
     if backend == "xapian":
         require_xapian()
     folder = tmp_path_factory.mktemp(f"{name}-{backend}")
-    source = folder / "articles.jsonl"
-    source.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles),
-                      "utf-8")  # fmt: skip
+    source = write_jsonl(folder / "articles.jsonl", articles)
     build_index([source], folder / "index", backend=backend, processes=1)
     return folder / "index"
 

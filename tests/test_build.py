@@ -7,11 +7,7 @@ import pytest
 from indexer import BuildError, IndexBusyError, build_index
 from indexer.store import current_generation, write_lock
 from search import IndexUnavailableError, Searcher
-
-
-def write_jsonl(path, records):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
-    return path
+from tests.conftest import write_jsonl
 
 
 def test_build_reports_counts_and_problems(tmp_path):

@@ -1,6 +1,5 @@
 """Incremental updates and deletions: atomic, by id, while searches go on."""
 
-import json
 import os
 from pathlib import Path
 
@@ -10,11 +9,7 @@ import pytest
 from indexer import BuildError, IndexBusyError, build_index, delete_documents, update_index
 from indexer.store import current_generation, write_lock
 from search import Searcher, plan
-
-
-def write_jsonl(path, records):
-    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", "utf-8")
-    return path
+from tests.conftest import write_jsonl
 
 
 @pytest.fixture()
