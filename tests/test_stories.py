@@ -12,7 +12,7 @@ from indexer import build_index, delete_documents, update_index
 from naba.cli import cli
 from naba.config import Config
 from search import QueryError, Searcher
-from tests.conftest import BACKENDS, require_xapian
+from tests.conftest import BACKENDS, index_of, require_xapian
 from web import create_app
 
 # One wire dispatch, as an agency sent it.
@@ -310,3 +310,25 @@ def test_a_copy_ranked_far_below_its_story_is_still_listed_under_it(tmp_path, ba
         assert (found.hits[0].id, found.hits[0].similar) == ("best", 1)
         assert [other.id for other in found.hits[0].others] == ["copy"]
     assert last.hits[-1].id == "copy"  # listed after every brief
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_story_an_outlet_ran_on_several_days_is_dated_by_its_first(backend, tmp_path_factory):
+    # Okaz ran the wire story three times: undated, on 08-05 and again on 08-03; Al-Riyadh
+    # on 08-04. One story: charted once, on 08-03, and counted once for each outlet.
+    copies = [
+        {"id": "okaz-undated", "source": "okaz", "date": "", "title": "خلية الشرقية", "body": WIRE},
+        {"id": "okaz-late", "source": "okaz", "date": "2015-08-05", "title": "خلية", "body": WIRE},
+        {"id": "okaz-first", "source": "okaz", "date": "2015-08-03", "title": "خلية", "body": WIRE},
+        {"id": "riyadh", "source": "alriyadh", "date": "2015-08-04", "title": "خلية", "body": WIRE},
+        {"id": "raid", "source": "okaz", "date": "2015-08-06", "title": "مداهمة", "body": RAID},
+    ]  # fmt: skip
+    index = index_of(copies, backend, tmp_path_factory, "days")
+    with Searcher(index) as searcher:
+        found = searcher.search("خلية إرهابية", interval="day")
+    assert (found.total, found.articles) == (2, 5)
+    assert {item.source: item.count for item in found.sources} == {"okaz": 2, "alriyadh": 1}
+    assert [(bucket.start, bucket.count) for bucket in found.series.buckets if bucket.count] == [
+        ("2015-08-03", 1), ("2015-08-06", 1),
+    ]  # fmt: skip
+    assert found.series.undated == 0
