@@ -43,7 +43,7 @@ from indexer.xapian_adapter import (
     source_term,
     story_value,
 )
-from indexer.xapian_adapter.documents import LAYOUT, id_term, stored_fields
+from indexer.xapian_adapter.documents import LAYOUT, day_of_oldest, id_term, stored_fields
 from indexer.xapian_adapter.shards import guarded
 from search import plan
 from search.engines import Found, Story, remember
@@ -380,15 +380,22 @@ class XapianEngine:
     def _story_pairs(self, query, everything: int, spies=()) -> list[tuple[int, int, str, int]]:
         """(story key, day number, source, articles) of each story and source among the
         matches of ``query``: the day is that of their earliest dated article (0: none
-        dated). One counting pass, whose spy on "key day source" sees every match (and
-        ``spies`` too): no order to keep and no collapse, on shard servers as locally."""
+        dated). One pass collapses the matches on story and source, oldest first (across
+        shards too), and its spy counts their articles (and ``spies`` see every match):
+        a value a story and source, not an article (the collapse counts are a shard's own)."""
         spy = xapian.ValueCountMatchSpy(SLOT_STORY_SOURCE)
         enquire = _counting(self.shards.database)
+        enquire.set_sort_by_value(SLOT_OLDEST, False)
+        enquire.set_collapse_key(SLOT_STORY_SOURCE)
         enquire.set_query(query)
         for each in (spy, *spies):
             enquire.add_matchspy(each)
-        enquire.get_mset(0, 0, everything)
-        return _pairs_of(spy_counts(spy))
+        earliest = _earliest_of_pairs(enquire.get_mset(0, everything, everything))
+        found = []
+        for value, count in spy_counts(spy):
+            key, source = value.decode("utf-8").split(" ", 1)
+            found.append((int(key), earliest.get(value, 0), source, count))
+        return found
 
     def _story_hits(self, ranking, request, query, first, count, sizes, counted, skip=(),
                     listed=None):  # fmt: skip
@@ -603,21 +610,16 @@ def _story_filter(key: int):
     return xapian.Query(xapian.Query.OP_VALUE_RANGE, SLOT_STORY, value, value)
 
 
-def _pairs_of(counts: list[tuple[bytes, int]]) -> list[tuple[int, int, str, int]]:
-    """(story key, earliest day, source, articles) of each story and source, from the
-    articles counted per "key day source" value (day 0: undated)."""
-    pairs: dict[tuple[int, str], list[int]] = {}
-    for value, count in counts:
-        key, day, source = value.decode("utf-8").split(" ", 2)
-        day_number = int(day)
-        pair = pairs.get((int(key), source))
-        if pair is None:
-            pairs[int(key), source] = [day_number, count]
-            continue
-        if day_number and (not pair[0] or day_number < pair[0]):
-            pair[0] = day_number
-        pair[1] += count
-    return [(key, day, source, count) for (key, source), (day, count) in pairs.items()]
+def _earliest_of_pairs(mset) -> dict[bytes, int]:
+    """The day number of each collapse key's first item in an MSet sorted oldest first by
+    SLOT_OLDEST (0 for an undated one), read without a Python object an item."""
+    position, end = _native.MSet__begin(mset), _native.MSet__end(mset)
+    key_of, order_of = _native._MSetIterator_get_collapse_key, _native._MSetIterator_get_sort_key
+    earliest = {}
+    while position != end:
+        earliest[key_of(position)] = day_of_oldest(order_of(position))
+        next(position)
+    return earliest
 
 
 def _story_source_counts(matches) -> tuple[SourceCount, ...]:

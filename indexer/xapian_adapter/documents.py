@@ -29,14 +29,13 @@ SLOT_DAY, SLOT_SOURCE, SLOT_SEQ = 0, 1, 2
 # newest first sorts SLOT_NEWEST descending, oldest first SLOT_OLDEST ascending; within a
 # day both keep the build order, and undated articles come last.
 SLOT_NEWEST, SLOT_OLDEST = 3, 4
-# The story (indexer/stories.py): its key, what results collapse on; and the key, the
-# article's day and its source together ("key day source"), which one match spy counts over
-# every match: a story's articles in each source, dated by the earliest of them.
+# The story (indexer/stories.py): its key, what results collapse on; and the key and source
+# together ("key source"), what a search collapses on to date each story by its earliest
+# match and count the stories of each source, and a match spy counts articles by.
 SLOT_STORY, SLOT_STORY_SOURCE = 5, 9
 # What the values mean: a shard of another layout is rebuilt (layout 1 kept "key day
-# source" in slot 6, which a search read back one document at a time; layout 2 kept "key
-# source" in slot 9, which a search collapsed on, sorted oldest first, to date them).
-LAYOUT = 3
+# source" in slot 6, one value an article, which a search read back one by one).
+LAYOUT = 2
 # The category and author (facets, counted by match spies); filtered by their terms.
 SLOT_CATEGORY, SLOT_AUTHOR = 7, 8
 PREFIX_CATEGORY, PREFIX_AUTHOR = "XC", "XA"
@@ -150,16 +149,20 @@ def label_term(prefix: str, value: str) -> str:
 
 
 def set_story(document, key: int, source: str) -> None:
-    """Put a document of ``source`` (its day already set) in the story ``key``."""
-    day = document.get_value(SLOT_DAY)
-    number = int(xapian.sortable_unserialise(day)) if day else 0
+    """Put a document of ``source`` in the story ``key``."""
     document.add_value(SLOT_STORY, story_value(key))
-    document.add_value(SLOT_STORY_SOURCE, f"{key} {number} {source}")
+    document.add_value(SLOT_STORY_SOURCE, f"{key} {source}")
 
 
 def story_value(key: int) -> str:
     """A story key as the collapse slot holds it."""
     return f"{key:x}"
+
+
+def day_of_oldest(value: bytes) -> int:
+    """The day number of a SLOT_OLDEST value (0: undated)."""
+    order = int(xapian.sortable_unserialise(value))
+    return 0 if order >= _UNDATED_LAST else order >> _SEQ_BITS
 
 
 def source_of(document) -> str:
