@@ -330,9 +330,8 @@ class XapianEngine:
             offset, more = max(first - len(sizes), 0), max(stop - max(first, len(sizes)), 0)
             listed = offset + more + len(sizes) if more else 0
             stories_in_all, partial_more, partial_sizes = self._story_sizes(
-                ranking, request, partial, listed, everything if more else
-                len(sizes) + PARTIAL_COUNTED,
-            )  # fmt: skip
+                partial, bool(more), len(sizes) + PARTIAL_COUNTED
+            )
             partial_total = stories_in_all - len(sizes)
             if more:
                 found, found_stories = self._story_hits(
@@ -353,29 +352,25 @@ class XapianEngine:
             stories=tuple(stories),
         )
 
-    def _story_sizes(self, ranking, request, query, count: int, at_least: int):
-        """How many stories ``query`` matches (at least: whether more were left uncounted),
-        and the articles it matches in each of its first ``count`` stories (by story key),
-        counting ``at_least`` of them. Collapsing over every match makes Xapian's lower
-        bound the exact number of stories, on shard servers too; a collapse count is
-        exact over local shards, but a shard server's adds only one for each other shard's
-        copies (measured on Xapian 1.4.26): there a spy counts them."""
-        if count:
-            enquire = self._enquire(ranking, request.sort)
-        else:
-            enquire = _counting(self.shards.database)
+    def _story_sizes(self, query, listed: bool, at_least: int):
+        """How many stories ``query`` matches (at least: whether more were left uncounted)
+        and, when some are ``listed``, the articles it matches in each story (by key).
+
+        Listed, every match is counted: one counting pass whose spy on the story slot
+        sees them all (exact on shard servers too, and a third of what a ranked collapse
+        over every match costs: 40 against 110 ms at 1M articles). Not listed, a collapse
+        counts ``at_least`` matches and stops: its lower bound is the stories among them."""
+        enquire = _counting(self.shards.database)
         enquire.set_query(query)
-        enquire.set_collapse_key(SLOT_STORY)
-        spy = None
-        if count and self._reconnect is not None and len(self.shards.parts) > 1:
+        if listed:
             spy = xapian.ValueCountMatchSpy(SLOT_STORY)
             enquire.add_matchspy(spy)
-        mset = enquire.get_mset(0, count, at_least)
-        sizes = {_story_key(item): item.collapse_count + 1 for item in mset}
-        if spy is not None:
-            counted = {int(value, 16): n for value, n in spy_counts(spy)}
-            sizes = {key: counted.get(key, size) for key, size in sizes.items()}
-        return mset.get_matches_lower_bound(), _cut_short(mset, at_least), sizes
+            enquire.get_mset(0, 0, self.shards.database.get_doccount())
+            sizes = {int(value, 16): n for value, n in spy_counts(spy)}
+            return len(sizes), False, sizes
+        enquire.set_collapse_key(SLOT_STORY)
+        mset = enquire.get_mset(0, 0, at_least)
+        return mset.get_matches_lower_bound(), _cut_short(mset, at_least), {}
 
     def _story_pairs(self, query, everything: int, spies=()) -> list[tuple[int, int, str, int]]:
         """(story key, day number, source, articles) of each story and source among the
