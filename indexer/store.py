@@ -104,8 +104,11 @@ def new_generation(index_dir: Path) -> Path:
     for path in index_dir.glob(f"{GENERATION_PREFIX}*"):
         if path.is_dir() and (live is None or path.name > live.name):
             shutil.rmtree(path, ignore_errors=True)
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    generation = index_dir / f"{GENERATION_PREFIX}{stamp}.{time.time_ns() % 10**9:09d}"
+    # One reading of the clock for the second and its fraction: two readings could straddle
+    # a second and name a later folder before an earlier one.
+    now = time.time_ns()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now // 10**9))
+    generation = index_dir / f"{GENERATION_PREFIX}{stamp}.{now % 10**9:09d}"
     generation.mkdir()
     return generation
 
