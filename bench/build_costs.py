@@ -36,9 +36,9 @@ from indexer.stories import signature  # noqa: E402
 from indexer.whoosh_adapter import segment_builder  # noqa: E402
 from indexer.writing import WRITER_MEMORY_MB  # noqa: E402
 from indexer.xapian_adapter import FieldWeights, documents  # noqa: E402
-from indexer.xapian_adapter.writing import _PartBuilder  # noqa: E402
+from indexer.xapian_adapter.writing import MIN_RUN, RUN_BUDGET, _PartBuilder  # noqa: E402
 
-RUN = 1000  # documents a Xapian run holds in a 2-core build of 4 shards (writing.py)
+RUN = max(MIN_RUN, RUN_BUDGET // 2)  # a run's documents for a worker that owns 2 shards
 BUILD_MEMORY_MB = WRITER_MEMORY_MB / 2  # a Whoosh worker's share in a 2-core build
 
 
@@ -140,7 +140,7 @@ def markdown(figures: dict) -> str:
         f"| Xapian backend: analysis, signature, add_document, runs and their compaction "
         f"| {xapian_ms:.3f} ms | {xapian_ms / whoosh:.2f}× |",
         "",
-        "The Xapian worker, step by step (runs of 1,000 documents, not compacted):",
+        f"The Xapian worker, step by step (runs of {RUN:,} documents, not compacted):",
         "",
         "| step | CPU per article | without the exact-form terms |",
         "|---|---|---|",
