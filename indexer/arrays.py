@@ -11,6 +11,7 @@ posting's begin, and are read as they are).
 from __future__ import annotations
 
 import json
+import mmap
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,8 +20,6 @@ from pathlib import Path
 from weakref import WeakValueDictionary
 
 import numpy as np
-
-from indexer.disk import prefetch, size_of
 
 _PARTS = ("terms", "term_starts", "starts", "docs", "freqs")
 _POSITION_PARTS = ("positions", "term_positions", "position_starts")  # with positions only
@@ -83,7 +82,7 @@ class PostingArrays:
     positions: np.ndarray | None
     term_positions: np.ndarray | None  # where each term's positions begin
     position_starts: np.ndarray | None = None  # where each posting's begin (older indexes)
-    files: tuple[Path, ...] = ()  # the files mapped
+    maps: tuple[mmap.mmap, ...] = ()  # the files' maps
 
     def posting_positions(self, first: int, last: int, chosen: np.ndarray):
         """Where the positions of postings ``chosen`` (rows of the term whose postings are
@@ -99,11 +98,13 @@ class PostingArrays:
 
     def size(self) -> int:
         """The bytes of the files mapped."""
-        return size_of(self.files)
+        return sum(len(mapped) for mapped in self.maps)
 
     def prefetch(self) -> None:
-        """Have the kernel read the files into the page cache in the background."""
-        prefetch(self.files)
+        """Have the kernel read the files into the page cache in the background (through
+        the maps: the generation whose folder they were opened from may be gone)."""
+        for mapped in self.maps:
+            mapped.madvise(mmap.MADV_WILLNEED)
 
     @classmethod
     def open(cls, folder: Path, segment_name: str, field: str) -> PostingArrays | None:
@@ -112,7 +113,8 @@ class PostingArrays:
         A generation after an update holds the earlier segments' files hard-linked: while
         those arrays are open in this process, the same files give the same arrays, with
         what was computed from them (their prefixes), so that opening a new generation costs
-        what its new segments cost.
+        what its new segments cost. So the arrays never refer to their files by name: the
+        generation they were first opened from is removed two publishes later.
         """
         paths = array_paths(folder, segment_name, field)
         try:
@@ -126,14 +128,14 @@ class PostingArrays:
 
     @classmethod
     def _load(cls, paths: dict[str, Path]) -> PostingArrays:
-        # Plain views of the maps: slicing an np.memmap costs Python-level bookkeeping.
-        found = {
-            part: np.load(path, mmap_mode="r").view(np.ndarray) if path.exists() else None
-            for part, path in paths.items()
-        }
-        files = tuple(paths[part] for part, array in found.items() if array is not None)
+        found, maps = {}, []
+        for part, path in paths.items():
+            found[part] = None
+            if path.exists():
+                found[part], mapped = map_array(path)
+                maps.append(mapped)
         found["terms"] = memoryview(found["terms"])
-        return cls(**found, files=files)
+        return cls(**found, maps=tuple(maps))
 
     @cached_property
     def prefixes(self) -> np.ndarray:
@@ -180,6 +182,27 @@ _PREFIX_SHIFTS = np.arange(56, -1, -8, dtype=np.uint64)  # byte i of 8 to its pl
 
 # The posting arrays open in this process, by their files' identity (kept while in use).
 _OPEN: WeakValueDictionary[tuple, PostingArrays] = WeakValueDictionary()
+
+
+_HEADER_READERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def map_array(path: Path) -> tuple[np.ndarray, mmap.mmap]:
+    """A .npy file's array memory-mapped (read-only), and the map. A plain ndarray over the
+    map, not an np.memmap: slicing one costs Python-level bookkeeping, and its file is
+    known by name only."""
+    with open(path, "rb") as stream:
+        version = np.lib.format.read_magic(stream)
+        if version not in _HEADER_READERS:
+            raise ValueError(f"{path}: a .npy file of version {version} (naba writes 1.0)")
+        shape, fortran, dtype = _HEADER_READERS[version](stream)
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        offset = stream.tell()
+    order = "F" if fortran else "C"
+    return np.ndarray(shape, dtype, buffer=mapped, offset=offset, order=order), mapped
 
 
 def _identity(paths: Iterable[Path]) -> tuple:

@@ -7,7 +7,6 @@ searches still running on it, so the disk holds up to three indexes at once.
 from __future__ import annotations
 
 import errno
-import os
 import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -94,17 +93,3 @@ def _existing_parent(path: Path) -> Path:
 
 def _megabytes(count: int) -> str:
     return f"{count / 1024 / 1024:,.0f} MB"
-
-
-def size_of(paths: Iterable[Path]) -> int:
-    """The bytes of the files."""
-    return sum(path.stat().st_size for path in paths)
-
-
-def prefetch(paths: Iterable[Path]) -> None:
-    """Ask the kernel to read the files into the page cache in the background (what
-    Lucene's MMapDirectory preload does, without waiting for it): after a reboot, the first
-    searches then do not wait for the disk page by page."""
-    for path in paths:
-        with path.open("rb") as stream:
-            os.posix_fadvise(stream.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)

@@ -24,8 +24,6 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from indexer.disk import prefetch, size_of
-
 LEVEL = 3  # zstd's default: higher levels gain 2-3% here and take 4× as long
 DICTIONARY_BYTES = 112_640  # zstd's own default dictionary size
 TRAINING_ARTICLES = 1000  # the dictionary is trained on a segment's first articles
@@ -96,7 +94,6 @@ class StoredFields:
     decompressor: zstd releases the GIL while it works, so threads read in parallel)."""
 
     def __init__(self, paths: dict[str, Path]) -> None:
-        self.files = tuple(path for path in paths.values() if path.exists())
         self._starts = np.load(paths["starts"]).astype(np.int64)
         with paths["frames"].open("rb") as stream:  # the map keeps the file open
             size = paths["frames"].stat().st_size
@@ -125,13 +122,15 @@ class StoredFields:
         return json.loads(decompressor.decompress(self._frames[begin:end]))
 
     def size(self) -> int:
-        """The bytes of the files."""
-        return size_of(self.files)
+        """The bytes of the frames (the rest is read whole when the segment opens)."""
+        return len(self._frames)
 
     def prefetch(self) -> None:
-        """Have the kernel read the files into the page cache in the background: a page
-        of hits after a reboot otherwise waits for the disk article by article."""
-        prefetch(self.files)
+        """Have the kernel read the frames into the page cache in the background (through
+        the map: the generation's folder may be gone by now): a page of hits after a
+        reboot otherwise waits for the disk article by article."""
+        if isinstance(self._frames, mmap.mmap):
+            self._frames.madvise(mmap.MADV_WILLNEED)
 
     def close(self) -> None:
         if isinstance(self._frames, mmap.mmap):

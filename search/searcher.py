@@ -7,6 +7,7 @@ live generation open.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -37,6 +38,8 @@ from search.similar import SIMILAR_ARTICLES, SimilarArticles, characteristic_wor
 from search.snapshots import RemoteSnapshots, Snapshot, Snapshots
 from search.sourcenames import GROUP_MARK, load_sources
 from search.spelling import suggest
+
+_log = logging.getLogger("naba")
 
 
 class Searcher:
@@ -220,15 +223,22 @@ class Searcher:
         """Open each new generation of the index, and read what searches need from it, as
         soon as a build publishes it (looked for every ``every`` seconds by a daemon
         thread); until then, searches are answered from the last generation, so that none
-        waits for a new one to open."""
+        waits for a new one to open. A generation that fails to open is logged, and the
+        searches open it themselves; the thread goes on with the next one."""
         self._snapshots.warm_first = True
 
         def watch() -> None:
+            failed = ""
             while not self._stop_warming.wait(every):
                 try:
                     self.warm()
+                    failed = ""
                 except NabaError:  # no usable index for now: the searches say so
                     pass
+                except Exception as error:  # said once, not every second
+                    if repr(error) != failed:
+                        _log.exception("naba: could not open the index's new generation")
+                    failed = repr(error)
 
         thread = threading.Thread(target=watch, name="naba-keep-warm", daemon=True)
         thread.start()

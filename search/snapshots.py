@@ -4,9 +4,11 @@ A search takes the snapshot of the generation live when it starts and keeps it t
 so it sees one consistent index; the next search sees a new generation as soon as a build
 publishes it — or, once ``warm_first`` is set (a server keeping its index warm), as soon as
 ``warm`` has opened and read it, the last generation answering meanwhile, so that no search
-waits for that. A generation no longer live is closed when its last search ends. A Xapian
-generation also changes in place (updates commit shard by shard): its snapshot reopens the
-shards and forgets its cached results when they have changed.
+waits for that (should ``warm`` fail, the searches open it themselves: a server never goes
+on answering from a generation no longer live). A generation no longer live is closed when
+its last search ends. A Xapian generation also changes in place (updates commit shard by
+shard): its snapshot reopens the shards and forgets its cached results when they have
+changed.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Snapshots:
         self._open: dict[Path, Snapshot] = {}
         self._live: Path | None = None
         self.warm_first = False  # a new generation answers once warmed (by warm)
+        self._unwarmed: Path | None = None  # the last generation warm failed to read
 
     @contextmanager
     def current(self) -> Iterator[Snapshot]:
@@ -55,7 +58,7 @@ class Snapshots:
         generation = self._live_generation()
         with self._lock:
             snapshot = self._open.get(generation)
-            if snapshot is None and self.warm_first and self._live in self._open:
+            if snapshot is None and self._waits_for_warm(generation):
                 snapshot = self._open[self._live]  # until warm has read the new one
             elif snapshot is None:
                 snapshot = self._open[generation] = Snapshot(generation, self._engine(generation))
@@ -81,11 +84,14 @@ class Snapshots:
         if snapshot is not None:
             snapshot.engine.warm()
             return
-        engine = self._engine(generation)
+        engine = None
         try:
+            engine = self._engine(generation)
             engine.warm()
         except BaseException:
-            engine.close()
+            if engine is not None:
+                engine.close()
+            self._unwarmed = generation  # searches open it themselves (or say why not)
             raise
         with self._lock:
             if generation in self._open:  # a search opened it meanwhile
@@ -102,6 +108,11 @@ class Snapshots:
                 snapshot.engine.close()
             self._open.clear()
             self._live = None
+
+    def _waits_for_warm(self, generation: Path) -> bool:
+        """Whether a search on ``generation``, not open yet, is answered from the last one
+        until warm has read it: not when warm failed to, or there is no last one."""
+        return self.warm_first and self._live in self._open and generation != self._unwarmed
 
     def _close_unused(self) -> None:
         for generation, snapshot in list(self._open.items()):

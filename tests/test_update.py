@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from indexer import BuildError, IndexBusyError, build_index, delete_documents, update_index
+from indexer.errors import IndexUnavailableError
 from indexer.store import current_generation, write_lock
 from search import Searcher, plan
 from tests.conftest import write_jsonl
@@ -203,3 +204,56 @@ def test_a_kept_warm_searcher_answers_from_the_last_generation_until_the_new_one
         more = [{"id": "v", "title": "هدنة", "body": "هدنة ثانية"}]
         update_index([write_jsonl(tmp_path / "v.jsonl", more)], index)
         assert fresh.search("هدنة").total == 2
+
+
+def test_a_kept_warm_searcher_follows_updates_after_its_first_generation_is_removed(
+    tmp_path, index
+):
+    # The posting arrays of a generation's earlier segments are the maps opened from the
+    # first generation that had them: warming a later one must not read that one's files,
+    # which the third publish removes.
+    with Searcher(index) as searcher:
+        searcher.keep_warm(every=3600)  # warmed here, as the thread would
+        first = current_generation(index)
+        for number in range(3):
+            more = [{"id": f"w{number}", "title": "هدنة", "body": "هدنة في الغوطة"}]
+            update_index([write_jsonl(tmp_path / f"w{number}.jsonl", more)], index)
+            searcher.warm()
+            assert searcher.search("هدنة").total == number + 1
+        assert not first.exists()
+
+
+def test_a_new_generation_that_cannot_be_read_is_not_hidden_behind_the_last_one(
+    tmp_path, index
+):
+    import time
+
+    with Searcher(index) as searcher:
+        assert searcher.search("هدنة").total == 0
+        more = [{"id": "w", "title": "هدنة", "body": "هدنة في الغوطة"}]
+        update_index([write_jsonl(tmp_path / "w.jsonl", more)], index)
+        damaged = current_generation(index)
+        new_arrays = [p for p in damaged.glob("*_terms.npy") if p.stat().st_nlink == 1]
+        new_arrays[0].write_bytes(b"")  # the update's own segment, cut short
+        thread = searcher.keep_warm(every=0.05)
+        # A fresh Searcher could not read it: neither may this one go on answering from the
+        # last generation as if nothing had changed.
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                searcher.search("هدنة")
+            except IndexUnavailableError as error:
+                assert "damaged" in str(error) and "rebuild it" in str(error)
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("searches went on answering from the last generation")
+        build_index([write_jsonl(tmp_path / "again.jsonl", more)], index)  # repaired
+        while time.monotonic() < deadline + 5:
+            try:
+                if searcher.search("هدنة").total == 1:
+                    break
+            except IndexUnavailableError:
+                pass
+            time.sleep(0.05)
+        assert searcher.search("هدنة").total == 1 and thread.is_alive()

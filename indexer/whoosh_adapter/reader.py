@@ -124,11 +124,20 @@ class WhooshReader:
         self.documents = self._reader.doc_count()
         self.live = np.ones(self.size, dtype=bool)
         self.segments: list[WhooshSegment] = []
-        for leaf, offset in self._reader.leaf_readers():
-            deleted = list(leaf.segment().deleted_docs())
-            if deleted:
-                self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
-            self.segments.append(WhooshSegment(leaf, offset, self.folder))
+        try:
+            for leaf, offset in self._reader.leaf_readers():
+                deleted = list(leaf.segment().deleted_docs())
+                if deleted:
+                    self.live[np.asarray(deleted, dtype=np.int64) + offset] = False
+                self.segments.append(WhooshSegment(leaf, offset, self.folder))
+        except (OSError, ValueError) as error:  # a file missing, cut short or not an array
+            self.close()
+            english, arabic = rebuild_hint(self.folder.parent)
+            raise IndexUnavailableError(
+                f"the index at {self.folder.parent} is damaged ({type(error).__name__}: "
+                f"{error}) — {english}",
+                f"الفهرس في {self.folder.parent} تالف — {arabic}",
+            ) from error
         if not all(segment.has_arrays() for segment in self.segments):
             self.close()
             english, arabic = rebuild_hint(self.folder.parent)
