@@ -14,11 +14,17 @@ changed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.errors import IndexUnavailableError, rebuild_hint, xapian_missing
+from indexer.errors import (
+    IndexUnavailableError,
+    ShardUnavailableError,
+    rebuild_hint,
+    xapian_missing,
+)
 from indexer.store import check_compatible, current_generation, read_meta
 from search.engines import ArrayEngine, Engine
 from search.recent import Recent
@@ -150,26 +156,84 @@ class Snapshots:
 
 
 class RemoteSnapshots:
-    """One snapshot of Xapian shards served at host:port addresses (`xapian-tcpsrv`): there
-    is no local folder, and every search first sees the shards' latest commits."""
+    """The snapshots of Xapian shards served at host:port addresses (`xapian-tcpsrv`): there
+    is no local folder. Every search first sees the shards' latest commits. A rebuild is
+    served to new connections only (the servers serve the index's stubs): the live snapshot
+    is replaced by one on new connections once they reach another database on every shard
+    — looked for by ``warm`` (a server keeping warm), or else by searches at most every
+    ``REBUILD_CHECK`` seconds. The last one closes when its last search ends."""
+
+    REBUILD_CHECK = 1.0
 
     def __init__(self, addresses: tuple[str, ...]) -> None:
         self.addresses = addresses
-        self._snapshot = Snapshot(",".join(addresses), _xapian_engine().remote(addresses))
-
-    warm_first = False  # there is one snapshot: nothing to warm first
+        self.warm_first = False  # the rebuilds are followed by warm, not by searches
+        self._lock = threading.Lock()
+        self._checking = threading.Lock()  # one thread at a time connects again
+        self._live = self._connect()
+        self._retired: list[Snapshot] = []
+        self._checked = time.monotonic()
 
     @contextmanager
     def current(self) -> Iterator[Snapshot]:
-        self._snapshot.refresh()
-        yield self._snapshot
+        if not self.warm_first and time.monotonic() - self._checked >= self.REBUILD_CHECK:
+            self._follow_rebuild()
+        with self._lock:
+            snapshot = self._live
+            snapshot.users += 1
+        try:
+            snapshot.refresh()
+            yield snapshot
+        finally:
+            with self._lock:
+                snapshot.users -= 1
+                self._close_retired()
 
     def warm(self) -> None:
+        self._follow_rebuild()
         with self.current() as snapshot:
             snapshot.engine.warm()
 
     def close(self) -> None:
-        self._snapshot.engine.close()
+        with self._lock:
+            for snapshot in (self._live, *self._retired):
+                snapshot.engine.close()
+            self._retired = []
+
+    def _connect(self) -> Snapshot:
+        engine = _xapian_engine().remote(self.addresses)
+        generation, _ = engine.served()
+        return Snapshot(generation or ",".join(self.addresses), engine)
+
+    def _follow_rebuild(self) -> None:
+        """Connect again; keep the new connections when they reach other databases than
+        the live snapshot's, all of one generation (a rebuild whose stubs are half
+        rewritten waits for the next look)."""
+        if not self._checking.acquire(blocking=False):
+            return  # another thread is looking
+        try:
+            self._checked = time.monotonic()
+            fresh = self._connect()
+            generation, identity = fresh.engine.served()
+            try:
+                live = self._live.engine.served()[1]
+            except ShardUnavailableError:
+                live = ()  # its connections are broken: the new ones replace them
+            if not generation or identity == live:
+                fresh.engine.close()
+                return
+            fresh.engine.warm()
+            with self._lock:
+                self._retired.append(self._live)
+                self._live = fresh
+                self._close_retired()
+        finally:
+            self._checking.release()
+
+    def _close_retired(self) -> None:
+        for snapshot in [s for s in self._retired if not s.users]:
+            snapshot.engine.close()
+            self._retired.remove(snapshot)
 
 
 def _xapian_engine():

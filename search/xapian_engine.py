@@ -130,6 +130,12 @@ class XapianEngine:
     def warm(self) -> None:
         self.documents  # noqa: B018 (opens every shard's tables)
 
+    def served(self) -> tuple[str, tuple[str, ...]]:
+        """The name of the generation the shards were built in ("" unknown, or not the same
+        on every shard) and their identity, which a rebuild changes."""
+        with self._lock:
+            return self._guard(lambda: (self.shards.generation(), self.shards.identity()))
+
     def close(self) -> None:
         with self._lock:
             if self._readers is not None:

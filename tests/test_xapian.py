@@ -162,6 +162,13 @@ def test_a_rebuild_is_served_by_running_shard_servers(tmp_path, corpus_dir):
         with Searcher(shard_servers=addresses) as again:
             assert [hit.id for hit in again.search("هدنة").hits] == ["truce-2"]
             assert again.document_count == 1
+        # The open searcher connects again within a second, and its exports name it.
+        deadline = time.monotonic() + 5
+        while remote.search("هدنة").total == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [hit.id for hit in remote.search("هدنة").hits] == ["truce-2"]
+        with remote.export_all("هدنة") as export:
+            assert export.header.generation == (index / "CURRENT").read_text().strip()
 
 
 def test_read_replicas_made_with_xapian_replication_answer_the_same(tmp_path, corpus_dir):

@@ -23,6 +23,7 @@ from indexer.store import read_meta
 SHARD_PREFIX = "shard-"
 STUB_FOLDER = "shards"
 META_KEY = "naba"  # each shard's metadata: naba.json's compatibility facts, and its sources
+GENERATION_KEY = "naba_generation"  # the name of the generation a build wrote the shard in
 REMOTE_TIMEOUT_MS = 10_000
 
 
@@ -74,6 +75,16 @@ class XapianShards:
         for part, label in zip(self.parts, self.labels, strict=True):
             names.update(_meta(part, label).get("source_names", ()))
         return sorted(names)
+
+    def generation(self) -> str:
+        """The name of the generation the shards were built in ("" when they do not all
+        say the same: a rebuild's stubs half rewritten, or an older naba's shards)."""
+        names = {part.get_metadata(GENERATION_KEY).decode("utf-8") for part in self.parts}
+        return names.pop() if len(names) == 1 else ""
+
+    def identity(self) -> tuple[str, ...]:
+        """The shards' UUIDs: a rebuild makes new ones, updates keep them."""
+        return tuple(part.get_uuid() for part in self.parts)
 
     def revisions(self) -> tuple:
         """What changes when any shard commits: the key of what searches may cache."""

@@ -41,7 +41,7 @@ from indexer.xapian_adapter.documents import (
     shard_of,
     source_of,
 )
-from indexer.xapian_adapter.shards import META_KEY, shard_paths, write_stubs
+from indexer.xapian_adapter.shards import GENERATION_KEY, META_KEY, shard_paths, write_stubs
 
 PARTS = "parts"
 # What one worker buffers before it writes a run: Xapian's inverter slows as it grows (its
@@ -193,6 +193,7 @@ def build_shards(
         _put_in_stories(databases, stories, stories.seqs, ids.__getitem__)
         for number, database in enumerate(databases):
             database.set_metadata(META_KEY, _meta_value(names[number], weights, shards))
+            database.set_metadata(GENERATION_KEY, generation.name)
             database.commit()
     finally:
         for database in databases:
