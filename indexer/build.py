@@ -144,7 +144,11 @@ def update_index(
 def delete_documents(
     ids: Iterable[str], index_dir: Path, *, lock_timeout: float = 10.0
 ) -> DeleteReport:
-    """Remove the articles with these ids; ids the index does not have are listed as missing."""
+    """Remove the articles with these ids; ids the index does not have are listed as missing.
+
+    Raises BuildError, and changes nothing, when the index has none of them;
+    IndexBusyError when another process is writing.
+    """
     ids = list(dict.fromkeys(ids))
     report = DeleteReport(index_dir=index_dir)
     if _backend_of(index_dir) == "xapian":
@@ -163,6 +167,7 @@ def delete_documents(
                 docnums += found
         finally:
             reader.close()
+        _require_present(index_dir, ids, report.missing)
         index.delete(docnums)  # marks them in a new TOC: no segment is merged or rewritten
         group_stories(index, [], update=True)
         report.documents = index.documents()
@@ -264,6 +269,22 @@ def _require_articles(report: BuildReport, sources: list[Path], outcome: str) ->
             f"{' (' + why + ')' if why else ' (they hold no articles)'}; {outcome}",
             f"تعذّرت فهرسة أي مقالة من {', '.join(map(str, sources))}؛ لم يتغير الفهرس",
         )
+
+
+def _require_present(index_dir: Path, ids: list[str], missing: list[str]) -> None:
+    """Raise BuildError (naming them) when the index has none of the ids to delete: nothing
+    is then written, nothing published."""
+    if len(missing) < len(ids):
+        return
+    listed = ", ".join(repr(doc_id) for doc_id in missing[:MAX_REASONS])
+    if len(missing) > MAX_REASONS:
+        listed += f" and {len(missing) - MAX_REASONS:,} more"
+    which = "the id" if len(missing) == 1 else "any of the ids"
+    raise BuildError(
+        f"the index at {index_dir} has no article with {which} {listed}: nothing was "
+        f"deleted, and the index was left as it was",
+        f"لا مقالة في الفهرس {index_dir} بالمعرّف {listed}: لم يُحذف شيء ولم يتغير الفهرس",
+    )
 
 
 def _check_updatable(index_dir: Path, live: Path | None) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from indexer.disk import check_room, estimated_index_bytes
 from indexer.store import read_meta
 from indexer.xapian_adapter import FieldWeights, build_shards, delete_from_shards, update_shards
+from indexer.xapian_adapter.shards import missing_ids
 from indexer.xapian_adapter.writing import count_shards, document_count, publish_stubs
 
 
@@ -55,8 +56,10 @@ def update(sources, index_dir, report, on_progress, lock_timeout, in_place) -> N
 
 def delete(ids, index_dir, report, lock_timeout, in_place) -> None:
     """Delete articles by id from the live shards (``in_place`` is build._in_place)."""
+    from indexer.build import _require_present
 
     def write(generation: Path) -> dict:
+        _require_present(index_dir, ids, missing_ids(generation, ids))  # before any write
         report.deleted, report.missing = delete_from_shards(generation, ids)
         report.documents = document_count(generation)
         return {}

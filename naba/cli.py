@@ -151,6 +151,9 @@ def index_command(
 def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | None) -> None:
     """Remove the articles with these IDs from the index (atomically, while it serves).
 
+    IDs the index does not have are named; when it has none of them, nothing changes and
+    the command fails.
+
     Example: naba delete 000_28c20a037e43265e another-id --index index
     """
     config = _config(ctx, index=index_dir)
@@ -163,7 +166,8 @@ def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | N
         f"{_plural(report.documents, 'article')} left in {config.index}"
     )
     if report.missing:
-        click.echo(f"Not in the index: {' '.join(report.missing)}", err=True)
+        listed = " ".join(report.missing)
+        click.echo(f"Not in the index, so not deleted: {listed}", err=True)
 
 
 class Progress:

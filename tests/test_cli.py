@@ -7,8 +7,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from naba.cli import cli
-from tests.conftest import ROOT, SEED_ID, naba_server
+from tests.conftest import BACKENDS, ROOT, SEED_ID, naba_server, require_xapian
 
 
 def run(runner, *args):
@@ -163,10 +165,32 @@ def test_update_and_delete_on_the_command_line(runner, corpus_dir, tmp_path):
     assert [hit["id"] for hit in json.loads(result.output)["hits"]] == ["ghouta-1"]
     result = run(runner, "delete", "new-1", "missing-id", "--index", index)
     assert result.exit_code == 0 and "Deleted 1 article;" in result.output
-    assert "missing-id" in result.output
+    assert "Not in the index, so not deleted: missing-id" in result.output
     assert "new-1" not in run(runner, "search", "جنيف", "--index", index).output
     result = run(runner, "index", "--update", "--index", index)
     assert result.exit_code != 0 and "needs the SOURCES" in result.output
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_deleting_only_ids_the_index_lacks_fails_and_changes_nothing(
+    runner, corpus_dir, tmp_path, backend
+):
+    if backend == "xapian":
+        require_xapian()
+    index = tmp_path / "index"
+    assert run(runner, "index", corpus_dir, "--index", index, "--backend", backend).exit_code == 0
+
+    def files() -> dict[str, int]:
+        return {str(path): path.stat().st_mtime_ns for path in index.rglob("*")}
+
+    before = files()
+    result = run(runner, "delete", "no-such-id", "ghouta-9", "--index", index)
+    assert result.exit_code != 0
+    assert "no article with any of the ids 'no-such-id', 'ghouta-9'" in result.output
+    assert "nothing was deleted" in result.output
+    assert files() == before  # no generation written or published, no shard committed
+    result = run(runner, "search", "الغوطة", "--index", index, "--json")
+    assert json.loads(result.output)["total"] == 2
 
 
 def test_search_every_word_or_any_word(runner, index_dir):

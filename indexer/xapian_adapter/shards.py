@@ -19,6 +19,7 @@ import xapian
 
 from indexer.errors import ShardUnavailableError
 from indexer.store import read_meta
+from indexer.xapian_adapter.documents import id_term, shard_of
 
 SHARD_PREFIX = "shard-"
 STUB_FOLDER = "shards"
@@ -115,6 +116,21 @@ def open_shards(generation: Path | None = None, remotes: tuple[str, ...] = ()) -
     for part, _ in opened:
         database.add_database(part)
     return XapianShards(database, [part for part, _ in opened], [label for _, label in opened])
+
+
+def missing_ids(generation: Path, ids: list[str]) -> list[str]:
+    """The ids no shard of the generation has (read only: no shard is opened for writing)."""
+    shards = int(read_meta(generation)["shards"])
+    databases = [xapian.Database(str(path)) for path in shard_paths(generation, shards)]
+    try:
+        return [
+            doc_id
+            for doc_id in ids
+            if not databases[shard_of(doc_id, shards)].term_exists(id_term(doc_id))
+        ]
+    finally:
+        for database in databases:
+            database.close()
 
 
 def guarded(label: str, action):
