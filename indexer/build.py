@@ -17,6 +17,7 @@ from pathlib import Path
 
 from indexer.disk import check_room, disk_failures_said, estimated_index_bytes
 from indexer.errors import BuildError, xapian_missing
+from indexer.sources import has_surrogates, printable
 from indexer.store import (
     check_compatible,
     clone_generation,
@@ -151,6 +152,15 @@ def delete_documents(
     """
     ids = list(dict.fromkeys(ids))
     report = DeleteReport(index_dir=index_dir)
+    # An id that is not text (a command line's bytes that are not UTF-8) is in no index.
+    unreadable = [doc_id for doc_id in ids if has_surrogates(doc_id)]
+    if unreadable:
+        readable = [doc_id for doc_id in ids if not has_surrogates(doc_id)]
+        if not readable:
+            _require_present(index_dir, unreadable, unreadable)  # raises
+        report = delete_documents(readable, index_dir, lock_timeout=lock_timeout)
+        report.missing += unreadable
+        return report
     if _backend_of(index_dir) == "xapian":
         xapian_build = _xapian_build()
         xapian_build.delete(ids, index_dir, report, lock_timeout, _in_place)
@@ -264,10 +274,11 @@ def _require_articles(report: BuildReport, sources: list[Path], outcome: str) ->
         why = "; ".join(map(str, skipped[:MAX_REASONS]))
         if len(skipped) > MAX_REASONS:
             why += f"; and {len(skipped) - MAX_REASONS:,} more"
+        named = printable(", ".join(map(str, sources)))
         raise BuildError(
-            f"no article could be indexed from {', '.join(map(str, sources))}"
+            f"no article could be indexed from {named}"
             f"{' (' + why + ')' if why else ' (they hold no articles)'}; {outcome}",
-            f"تعذّرت فهرسة أي مقالة من {', '.join(map(str, sources))}؛ لم يتغير الفهرس",
+            f"تعذّرت فهرسة أي مقالة من {named}؛ لم يتغير الفهرس",
         )
 
 
@@ -308,6 +319,6 @@ def _meta(changes: dict) -> dict:
         }
         | changes
     )
-    if "sources" in meta:
-        meta["sources"] = [str(source) for source in meta["sources"]]
+    if "sources" in meta:  # as they can be written (a name may not be UTF-8)
+        meta["sources"] = [printable(str(source)) for source in meta["sources"]]
     return meta

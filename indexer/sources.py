@@ -25,6 +25,9 @@ JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 # Control characters other than tab and newlines: never useful in stored text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _UNSAFE_ID = re.compile("[\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Half of a UTF-16 pair alone (a JSON "\\ud800", or a byte of a file name that is not UTF-8,
+# which Python keeps as one): not a character, and not writable as UTF-8 anywhere.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 # Beyond these an article is cut (with a warning): a title is a line, not a book, and a
 # multi-megabyte "article" is a dump that would only slow every search that matches it.
@@ -62,7 +65,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.reason}"
+        return printable(f"{where}: {self.reason}")
 
 
 Item = Article | Problem
@@ -173,6 +176,9 @@ def read_text_file(path: Path) -> Iterator[Item]:
         return
     if encoding != "utf-8":
         yield Problem(str(path), 0, f"decoded as {encoding}", skipped=False)
+    if has_surrogates(path.stem):  # the id would be no text: nothing could write it
+        yield Problem(str(path), 0, "the file name, the article's id, is not UTF-8: rename it")
+        return
     text = clean_text(text).strip()
     if not text:
         yield Problem(str(path), 0, "empty file")
@@ -250,9 +256,20 @@ def article_from_record(record: dict, path: str, lineno: int) -> Iterator[Item]:
         # direction override would make it unreachable or misleading on a page.
         yield Problem(path, lineno, "the id has control or text-direction characters")
         return
+    if has_surrogates(raw_id):
+        reason = f"a lone surrogate in the id ({_HALF_PAIR}): '{printable(raw_id[:100])}'"
+        yield Problem(path, lineno, reason)
+        return
     if not values["id"]:
         yield Problem(path, lineno, "missing id")
         return
+    broken = [name for name in FIELDS[1:] if has_surrogates(values[name])]
+    if broken:
+        for name in broken:
+            values[name] = _SURROGATE.sub("\ufffd", values[name])
+        where = ", ".join(broken)
+        reason = f"lone surrogates in {where} ({_HALF_PAIR}): replaced by U+FFFD"
+        yield Problem(path, lineno, reason, skipped=False)
     if values["date"]:
         parsed = parse_date(values["date"])
         if parsed is None:
@@ -296,6 +313,25 @@ def parse_date(text: str) -> date | None:
         return date(*map(int, match.groups()))
     except ValueError:
         return None
+
+
+_HALF_PAIR = "\\ud800 to \\udfff, halves of UTF-16 pairs, not characters"
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate, which no UTF-8 file or index can hold."""
+    return _SURROGATE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """``text`` as UTF-8 can write it: a byte of a file name that is not UTF-8 (kept by
+    Python as a lone surrogate) as \\xNN, any other lone surrogate as \\uNNNN."""
+    return _SURROGATE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
 def clean_text(text: str) -> str:

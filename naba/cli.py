@@ -20,7 +20,7 @@ from indexer import (
     update_index,
 )
 from indexer.normalize import without_bidi_controls
-from indexer.sources import estimated_articles
+from indexer.sources import estimated_articles, printable
 from naba.config import Config, ConfigError, load_config, searcher_options
 from search import Marked, NabaError, Searcher, SearchError
 from search.evaluation import RUN_DEPTH
@@ -166,7 +166,7 @@ def delete_command(ctx: click.Context, ids: tuple[str, ...], index_dir: Path | N
         f"{_plural(report.documents, 'article')} left in {config.index}"
     )
     if report.missing:
-        listed = " ".join(report.missing)
+        listed = " ".join(map(printable, report.missing))
         click.echo(f"Not in the index, so not deleted: {listed}", err=True)
 
 

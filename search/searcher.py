@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from indexer.errors import DocumentNotFoundError, NabaError, QueryError
+from indexer.sources import has_surrogates
 from search.aliases import DEFAULT_WEIGHT
 from search.comparing import Comparison, check_queries, combine, common_interval
 from search.distinctive import (
@@ -372,7 +373,7 @@ class Searcher:
         to search for simply marks nothing.
         """
         with self._snapshots.current() as snapshot:
-            fields = snapshot.engine.fields_of(doc_id) if doc_id else None
+            fields = snapshot.engine.fields_of(doc_id) if _may_be_id(doc_id) else None
             if fields is None:
                 raise DocumentNotFoundError(
                     f"no article with the id {doc_id[:100]!r}",
@@ -390,7 +391,7 @@ class Searcher:
         is left out. Raises DocumentNotFoundError when no article has that id."""
         with self._snapshots.current() as snapshot:
             engine = snapshot.engine
-            fields = engine.fields_of(doc_id) if doc_id else None
+            fields = engine.fields_of(doc_id) if _may_be_id(doc_id) else None
             if fields is None:
                 raise DocumentNotFoundError(
                     f"no article with the id {doc_id[:100]!r}",
@@ -514,6 +515,11 @@ class Searcher:
             articles=found.articles,
             story=request.story,
         )
+
+
+def _may_be_id(doc_id: str) -> bool:
+    """Whether an article could have this id: not empty, and text (no lone surrogate)."""
+    return bool(doc_id) and not has_surrogates(doc_id)
 
 
 def _since(started: float) -> float:

@@ -11,7 +11,7 @@ import pytest
 
 from indexer import build_index
 from indexer.sources import MAX_BODY_CHARS
-from search import Searcher
+from search import DocumentNotFoundError, Searcher
 
 HUGE_WORDS = "قصف الغوطة الشرقية بالطائرات والمدفعية ".encode()
 
@@ -234,3 +234,91 @@ def test_a_gzip_bomb_line_is_skipped_in_bounded_memory(tmp_path):
         f"over {MAX_LINE_BYTES:,} bytes" in p.reason and p.line == 2 for p in report.problems
     )
     assert grown_mb < 150, grown_mb
+
+
+# Lone surrogates as JSON writes them (escaped): halves of UTF-16 pairs, which no UTF-8 file
+# or index can hold; line 4's pair is a whole character.
+_SURROGATE_LINES = [
+    r'{"id": "s-body", "title": "هدنة في حمص", "body": "هدنة \ud800 في حمص"}',
+    r'{"id": "s-fields", "title": "هدنة \udfff", "body": "هدنة في حماة", "source": "BB\udc80C",'
+    r' "author": "\ud83d", "category": "x\udbff", "url": "https://x.org/\ud800"}',
+    r'{"id": "s-id-\udc00", "body": "هدنة في إدلب"}',
+    r'{"id": "s-pair", "title": "\ud83d\ude00 هدنة", "body": "هدنة في درعا"}',
+    json.dumps(
+        {"id": "s-long-source", "body": "هدنة في منبج", "source": "م" * 300}, ensure_ascii=False
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "xapian"])
+@pytest.mark.parametrize("how", ["build", "build --processes 1", "update"])
+def test_lone_surrogates_are_said_with_file_and_line_and_the_rest_indexed(tmp_path, backend, how):
+    from click.testing import CliRunner
+
+    from naba.cli import cli
+    from tests.conftest import ARTICLES, require_xapian, write_jsonl
+
+    if backend == "xapian":
+        require_xapian()
+    source = tmp_path / "news.jsonl"
+    source.write_text("\n".join(_SURROGATE_LINES) + "\n", "utf-8")
+    index = str(tmp_path / "index")
+    command = ["index", str(source), "--index", index, "--backend", backend]
+    if how == "update":
+        build_index([write_jsonl(tmp_path / "first.jsonl", ARTICLES)], Path(index),
+                    backend=backend, processes=1)  # fmt: skip
+        command = ["index", "--update", str(source), "--index", index]
+    elif how.endswith("--processes 1"):
+        command += ["--processes", "1"]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    assert "news.jsonl:1: lone surrogates in body (" in result.output
+    fields = "title, source, category, url, author"
+    assert f"news.jsonl:2: lone surrogates in {fields} (" in result.output
+    assert "news.jsonl:3: a lone surrogate in the id (" in result.output
+    assert "'s-id-\\udc00'" in result.output and "Indexed 4 articles" in result.output
+    with Searcher(Path(index)) as searcher:
+        found = searcher.search("هدنة", group="articles", per_page=20)
+        assert sorted(hit.id for hit in found.hits) == [
+            "s-body", "s-fields", "s-long-source", "s-pair"
+        ]  # fmt: skip
+        assert searcher.document("s-body").paragraphs[0].text == "هدنة \ufffd في حمص"
+        changed = searcher.document("s-fields")
+        assert (changed.title, changed.source, changed.author) == (
+            "هدنة \ufffd",
+            "BB\ufffdC",
+            "\ufffd",
+        )
+        assert searcher.document("s-pair").title == "\U0001f600 هدنة"
+        assert searcher.search("منبج", sources=["م" * 300]).total == 1  # a term too long
+        with pytest.raises(DocumentNotFoundError):
+            searcher.document("s-id-\udc00")
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "xapian"])
+def test_names_that_are_not_utf8_are_said_and_never_stop_a_build(tmp_path, backend):
+    import os
+
+    from click.testing import CliRunner
+
+    from naba.cli import cli
+    from tests.conftest import require_xapian
+
+    if backend == "xapian":
+        require_xapian()
+    folder = Path(os.fsdecode(bytes(tmp_path) + b"/archive-\xfe"))  # a windows-1256 name
+    folder.mkdir()
+    (folder / "ok.txt").write_text("هدنة في حمص\nأعلنت هدنة في حمص", "utf-8")
+    (folder / os.fsdecode(b"\xe5\xd3\xe4\xc9.txt")).write_text("هدنة\nهدنة في حماة", "utf-8")
+    index = tmp_path / "index"
+    command = ["index", str(folder), "--index", str(index), "--backend", backend]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    said = "archive-\\xfe/\\xe5\\xd3\\xe4\\xc9.txt: the file name, the article's id, is not UTF-8"
+    assert said in result.output
+    with Searcher(index) as searcher:
+        assert [hit.id for hit in searcher.search("هدنة").hits] == ["ok"]
+    result = CliRunner().invoke(cli, ["delete", os.fsdecode(b"\xe5\xd3\xe4\xc9"), "ok",
+                                      "--index", str(index)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "Not in the index, so not deleted: \\xe5\\xd3\\xe4\\xc9" in result.output

@@ -77,8 +77,8 @@ def id_term(doc_id: str) -> str:
 
 
 def source_term(source: str) -> str:
-    """The boolean term of a source name (any letter case)."""
-    return PREFIX_SOURCE + source.casefold()
+    """The boolean term of a source name (any letter case; long ones by a hash)."""
+    return label_term(PREFIX_SOURCE, source.casefold())
 
 
 def make_document(article: Article, seq: int, include_titles: bool, weights: FieldWeights,
