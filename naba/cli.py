@@ -557,7 +557,7 @@ def serve_command(
         f"naba: serving {served} on http://{config.host}:{config.port}/ with "
         f"{processes} process{'es' if processes > 1 else ''} (Ctrl-C stops)"
     )
-    serve(app, config.host, config.port, config.threads, processes)
+    serve(app, config.host, config.port, config.threads, processes, config.write_timeout)
 
 
 @cli.command("shard-serve")

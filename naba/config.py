@@ -44,6 +44,9 @@ class Config:
     port: int = _setting(8080, "Port `naba serve` listens on.")
     threads: int = _setting(8, "Worker threads of each web server process.")
     workers: int = _setting(0, "Web server processes (0: one per core).")
+    write_timeout: float = _setting(
+        60.0, "Seconds `naba serve` waits for a client that reads nothing before it cuts it off."
+    )
     build_processes: int = _setting(
         0, "Processes analyzing articles in a full build (0: one per core)."
     )

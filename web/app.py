@@ -38,6 +38,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.jinja_env.globals["url_for"] = url_for  # the same links, built faster
     app.extensions["naba.searcher"] = _SearcherSlot()
+    app.extensions["naba.exports"] = threading.BoundedSemaphore(export_streams(app))
 
     from web.views import bp
 
@@ -83,6 +84,18 @@ def warm_up(app: Flask) -> None:
     # server: the collector's full passes skip it from now on.
     gc.collect()
     gc.freeze()
+
+
+def export_streams(app: Flask) -> int:
+    """How many exports one server process streams at once: half its threads, so that a
+    download that waits on its client (a slow or stalled one) never takes them all."""
+    return max(1, app.config["NABA"].threads // 2)
+
+
+def export_slot() -> threading.BoundedSemaphore:
+    """The exports streaming in this process: one is acquired for each, released when its
+    response closes."""
+    return current_app.extensions["naba.exports"]
 
 
 def searcher() -> Searcher:

@@ -4,6 +4,13 @@ Python runs one thread at a time per process, so one waitress process uses one c
 however many threads it has; with ``workers`` > 1 each process serves the same socket and
 the kernel spreads connections among them. Workers end with the parent, even when it is
 killed outright.
+
+A thread writing to a client that reads nothing waits for it (waitress holds at most
+OUTPUT_BUFFER bytes a connection, then blocks the thread), and waitress times out only
+connections with no request running: the kernel cuts a connection whose client has read
+nothing for ``write_timeout`` seconds (TCP_USER_TIMEOUT, inherited from the listening
+socket), which ends the download and frees its thread. Exports, the only responses that
+large, stream from at most half the threads (web/app.py), so searches always have some.
 """
 
 from __future__ import annotations
@@ -24,7 +31,15 @@ from web.app import warm_up
 # header byte every few seconds stop it answering anyone). Connections are watched with
 # poll(), not select(), which fails for good on a descriptor numbered 1,024 or more.
 CONNECTION_LIMIT = 1000
-SERVER_OPTIONS = {"ident": "naba", "connection_limit": CONNECTION_LIMIT, "asyncore_use_poll": True}
+# What one connection may have waiting to be sent before the thread writing it waits
+# (waitress' default, 16 MB, let each of 1,000 slow clients hold that much).
+OUTPUT_BUFFER = 1024 * 1024
+SERVER_OPTIONS = {
+    "ident": "naba",
+    "connection_limit": CONNECTION_LIMIT,
+    "asyncore_use_poll": True,
+    "outbuf_high_watermark": OUTPUT_BUFFER,
+}
 
 
 def _allow_open_files() -> None:
@@ -36,14 +51,26 @@ def _allow_open_files() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
-def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1) -> None:
+def listening_socket(host: str, port: int, write_timeout: float) -> socket.socket:
+    """The socket to serve on, whose connections the kernel cuts when their client has
+    read nothing for ``write_timeout`` seconds."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    listener = socket.create_server((host, port), family=family, backlog=1024)
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
+        milliseconds = max(1, round(write_timeout * 1000))
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, milliseconds)
+    return listener
+
+
+def serve(app: Flask, host: str, port: int, threads: int, workers: int = 1,
+          write_timeout: float = 60.0) -> None:  # fmt: skip
     """Serve ``app`` on host:port until interrupted."""
     _allow_open_files()
+    listener = listening_socket(host, port, write_timeout)
     if workers <= 1:
         warm_up(app)
-        waitress.serve(app, host=host, port=port, threads=threads, **SERVER_OPTIONS)
+        waitress.serve(app, sockets=[listener], threads=threads, **SERVER_OPTIONS)
         return
-    listener = socket.create_server((host, port), reuse_port=False, backlog=1024)
     children = []
     for _ in range(workers):
         pid = os.fork()

@@ -6,6 +6,8 @@ Errors from ``search`` (bad query, unknown article, no usable index) become 400,
 
 from __future__ import annotations
 
+import threading
+
 from flask import (
     Blueprint,
     Response,
@@ -20,7 +22,7 @@ from search import QueryError
 from search.distinctive import MIN_SAMPLE
 from search.exporting import comparison_csv, csv_chunks, json_chunks, jsonl_chunks
 from search.similar import SIMILAR_ARTICLES
-from web.app import error_response, searcher
+from web.app import error_response, export_slot, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines, ticks
 from web.feed import FEED_ENTRIES, atom_feed
 from web.links import url_for
@@ -245,10 +247,19 @@ def export():
     except ValueError:
         return error_response(400, "limit must be a whole number", "limit عدد صحيح")
     body = request.args.get("body", "") in ("1", "on", "true", "yes")
-    stream = searcher().export_all(args.query, limit=limit, body=body, **args.filters())
+    slot = export_slot()
+    if not slot.acquire(blocking=False):
+        return _busy()
+    try:
+        stream = searcher().export_all(args.query, limit=limit, body=body, **args.filters())
+    except BaseException:
+        slot.release()
+        raise
     kind = request.path.rsplit(".", 1)[1]
     chunks, mimetype = EXPORT_FORMATS[kind]
-    response = Response(stream_with_context(_closing(stream, chunks(stream))), mimetype=mimetype)
+    held = _Held(stream, slot)
+    response = Response(stream_with_context(held.sent(chunks(stream))), mimetype=mimetype)
+    response.call_on_close(held.release)  # cut off, or never begun
     response.headers["Content-Disposition"] = f'attachment; filename="naba-export.{kind}"'
     response.headers["X-Naba-Export-Rows"] = str(stream.header.rows)
     response.headers["X-Naba-Export-Total"] = str(stream.header.total)
@@ -262,9 +273,38 @@ EXPORT_FORMATS = {
 }
 
 
-def _closing(stream, chunks):
-    """The chunks of an export, and the stream closed however the download ends."""
-    try:
+EXPORTS_RETRY_AFTER = 30  # seconds a client turned away is told to wait
+
+
+class _Held:
+    """What an export holds, the index generation and a streaming slot, let go once: when
+    its last chunk is sent, or when its response is closed (a download cut off or never
+    begun)."""
+
+    def __init__(self, stream, slot: threading.BoundedSemaphore) -> None:
+        self._stream = stream
+        self._slot = slot
+        self._lock = threading.Lock()
+        self._held = True
+
+    def sent(self, chunks):
         yield from chunks
-    finally:
-        stream.close()
+        self.release()
+
+    def release(self) -> None:
+        with self._lock:
+            held, self._held = self._held, False
+        if held:
+            self._stream.close()
+            self._slot.release()
+
+
+def _busy():
+    """The answer to an export asked while this process streams as many as it may."""
+    response, status = error_response(
+        503,
+        "this server is sending as many exports as it can at once; try again in a minute",
+        "يرسل الخادم الآن أكثر ما يستطيع من التنزيلات في وقت واحد؛ أعد المحاولة بعد دقيقة",
+    )
+    response.headers["Retry-After"] = str(EXPORTS_RETRY_AFTER)
+    return response, status
