@@ -45,6 +45,7 @@ class DistinctiveWords:
     sample: int  # the best-ranked of them that were read
     archive: int  # the articles in the index
     words: tuple[DistinctiveWord, ...]
+    story: int | None = None  # the matches of this story only
 
     def to_dict(self) -> dict:
         """Plain data for JSON output."""

@@ -156,7 +156,7 @@ def api_words():
 
 
 def _word_filters(args: SearchArgs) -> dict:
-    filters = args.filters()
+    filters = args.filters() | {"story": args.story}
     filters.pop("sort")  # the sample is always the best-ranked matches
     return filters
 
@@ -220,7 +220,8 @@ def feed():
         return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
     filters = args.filters() | {"sort": "newest"}
     results = searcher().search(args.query, per_page=FEED_ENTRIES, interval=args.interval,
-                                group=args.group or None, **filters)  # fmt: skip
+                                group=args.group or None, story=args.story,
+                                **filters)  # fmt: skip
     params = args.url(page=1, per_page=args.default_per_page, sort="relevance")
     text = atom_feed(
         results,
@@ -245,7 +246,8 @@ def export():
     except ValueError:
         return error_response(400, "limit must be a whole number", "limit عدد صحيح")
     body = request.args.get("body", "") in ("1", "on", "true", "yes")
-    stream = searcher().export_all(args.query, limit=limit, body=body, **args.filters())
+    stream = searcher().export_all(args.query, limit=limit, body=body, story=args.story,
+                                   **args.filters())  # fmt: skip
     kind = request.path.rsplit(".", 1)[1]
     chunks, mimetype = EXPORT_FORMATS[kind]
     response = Response(stream_with_context(_closing(stream, chunks(stream))), mimetype=mimetype)
