@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naba.config import Config
+from tests.conftest import BACKENDS, index_of
 from web import create_app
 
 ARABIC = st.characters(min_codepoint=0x0600, max_codepoint=0x06FF)
@@ -77,7 +78,10 @@ def test_exports_and_feeds_answer_a_file_or_a_400(client, params, path):
     elif path.endswith(".jsonl"):
         assert all(json.loads(line) for line in text.splitlines())
     else:
+        import feedparser
+
         assert text.startswith("<?xml") and "<script" not in text
+        assert not feedparser.parse(response.data).bozo  # well-formed XML, whatever q held
 
 
 @FUZZ
@@ -88,3 +92,26 @@ def test_document_pages_answer_200_or_404(client, doc_id):
         assert response.status_code in (200, 404)
         if prefix == "/api/doc/":
             assert response.get_json() is not None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_feed_is_well_formed_xml_whatever_an_article_or_the_query_holds(
+    backend, tmp_path_factory
+):
+    """XML 1.0 cannot hold U+FFFE, U+FFFF or C0 controls even escaped: the feed leaves them
+    out (feedparser, a real parse, once found it not well-formed)."""
+    import feedparser
+
+    odd = [
+        {"id": "odd-1", "source": "was", "date": "2015-08-02", "url": "https://x.org/\uffff",
+         "title": "قصف\ufffe الغوطة\uffff", "body": "قصف عنيف على الغوطة\ufffe الشرقية\uffff"},
+        {"id": "odd-2", "source": "was", "date": "2015-08-03", "title": "نزوح",
+         "body": "نزوح من الغوطة\x01 الشرقية"},
+    ]  # fmt: skip
+    client = create_app(Config(index=index_of(odd, backend, tmp_path_factory, "odd"))).test_client()
+    for query in ("الغوطة", "الغوطة\x01", "\ufffeالغوطة", "الغوطة\x1b\uffff"):
+        response = client.get("/feed.atom", query_string={"q": query})
+        feed = feedparser.parse(response.data)
+        assert response.status_code == 200 and not feed.bozo, feed.get("bozo_exception")
+        assert feed.feed.title.startswith("نبأ: ") and "الغوطة" in feed.feed.title
+        assert sorted(entry.title for entry in feed.entries) == ["قصف الغوطة", "نزوح"]
