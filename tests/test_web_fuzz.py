@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from naba.config import Config
+from search.similar import SIMILAR_ARTICLES
 from tests.conftest import BACKENDS, index_of
 from web import create_app
 
@@ -115,3 +116,32 @@ def test_the_feed_is_well_formed_xml_whatever_an_article_or_the_query_holds(
         assert response.status_code == 200 and not feed.bozo, feed.get("bozo_exception")
         assert feed.feed.title.startswith("نبأ: ") and "الغوطة" in feed.feed.title
         assert sorted(entry.title for entry in feed.entries) == ["قصف الغوطة", "نزوح"]
+
+
+# Numbers as people and programs write them, and what int() or str.isdigit() mistake for one.
+ODD_NUMBERS = ["²", "⁴", "፩", "½", "Ⅻ", "𝟠", "1_000", "1e3", "0x10", "+3", "-1", " 5 ", "\x00",
+               "9" * 30, "9" * 5000, "٣", "３", ""]  # fmt: skip
+INTEGER_PARAMETERS = [
+    ("/", "page"), ("/", "per_page"), ("/", "story"), ("/api/search", "page"),
+    ("/api/search", "per_page"), ("/api/search", "story"), ("/export.csv", "limit"),
+    ("/export.json", "story"), ("/feed.atom", "story"), ("/api/words", "story"),
+    ("/words", "story"), ("/api/similar/ghouta-1", "count"), ("/api/compare", "page"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "name"), INTEGER_PARAMETERS)
+def test_integer_parameters_in_any_digits_answer_200_or_400(client, path, name):
+    for value in ODD_NUMBERS:
+        response = client.get(path, query_string={"q": "الغوطة", name: value})
+        assert response.status_code in (200, 400, 404), (value, response.status_code)
+
+
+def test_similar_reads_its_count_in_any_decimal_digits_and_ignores_other_signs(client):
+    def hits(count: str) -> int:
+        response = client.get("/api/similar/ghouta-1", query_string={"count": count})
+        assert response.status_code == 200, count
+        return len(response.get_json()["hits"])
+
+    assert hits("1") == hits("١") == hits("１") == 1  # Arabic-Indic and fullwidth digits
+    assert hits("²") == hits("1e3") == hits("") == hits(str(SIMILAR_ARTICLES)) > 1  # the default
+    assert hits("9" * 30) == hits("50")  # past the most: the most

@@ -24,7 +24,7 @@ from web.app import error_response, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines, ticks
 from web.feed import FEED_ENTRIES, atom_feed
 from web.links import url_for
-from web.params import SearchArgs
+from web.params import SearchArgs, whole_number
 
 bp = Blueprint("naba", __name__)
 MAX_SIMILAR = 50
@@ -125,8 +125,8 @@ def api_document(doc_id: str | None):
 @bp.get("/api/similar/<path:doc_id>")
 def api_similar(doc_id: str | None):
     """The articles most like one article (also as /api/similar?id=ID): ``words``, ``hits``."""
-    count = request.args.get("count", "")
-    count = min(max(int(count), 1), MAX_SIMILAR) if count.isdigit() else SIMILAR_ARTICLES
+    count = whole_number(request.args.get("count"))
+    count = SIMILAR_ARTICLES if count is None else min(max(count, 1), MAX_SIMILAR)
     return jsonify(searcher().more_like_this(_doc_id(doc_id), count).to_dict())
 
 
@@ -241,9 +241,8 @@ def export():
     args = _args()
     if not args.query:
         return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
-    try:
-        limit = int(request.args["limit"]) if request.args.get("limit") else None
-    except ValueError:
+    limit = whole_number(request.args.get("limit"))
+    if limit is None and request.args.get("limit", "").strip():
         return error_response(400, "limit must be a whole number", "limit عدد صحيح")
     body = request.args.get("body", "") in ("1", "on", "true", "yes")
     stream = searcher().export_all(args.query, limit=limit, body=body, story=args.story,
