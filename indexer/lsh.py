@@ -17,6 +17,7 @@ THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stori
 # LSH bands and rows: what datasketch's MinHashLSH chooses for THRESHOLD at 128 permutations
 # (MinHashLSH(threshold=0.4, num_perm=128) gives b=32, r=4), given to skip its search.
 LSH_PARAMS = (32, 4)
+assert LSH_PARAMS[1] * 16 == 64, "a band of 16-bit values is read as one 64-bit number"
 # A band shared by more articles than this pairs only its earliest ones: a flood of one
 # template must not make the pairs grow with its square.
 MAX_BUCKET = 200
@@ -54,24 +55,21 @@ def best_earlier(signatures: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 def sharing_a_band(signatures: np.ndarray, probes: np.ndarray) -> np.ndarray:
     """A mask of the signed rows of ``signatures`` that agree with some signed row of
     ``probes`` on every value of a band: the rows whose candidates, copies or buckets those
-    rows can change (a few more when band values collide in the hash: harmless)."""
+    rows can change."""
     found = np.zeros(len(signatures), dtype=bool)
     probes = probes[probes.any(axis=1)]
     if not len(probes) or not len(signatures):
         return found
+    bands, probe_bands = _bands(signatures), _bands(probes)
     for band in range(LSH_PARAMS[0]):
-        found |= np.isin(_band_hashes(signatures, band), _band_hashes(probes, band))
+        found |= np.isin(bands[:, band], probe_bands[:, band])
     return found & signatures.any(axis=1)
 
 
-def _band_hashes(signatures: np.ndarray, band: int) -> np.ndarray:
-    """One 64-bit number per row for the values of a band (exact for 4 values of 16 bits)."""
-    width = LSH_PARAMS[1]
-    values = signatures[:, band * width : (band + 1) * width].astype(np.uint64)
-    hashes = np.zeros(len(signatures), dtype=np.uint64)
-    for column in values.T:
-        hashes = (hashes << np.uint64(16)) ^ column
-    return hashes
+def _bands(signatures: np.ndarray) -> np.ndarray:
+    """Each row's bands as one 64-bit number each: a band's four 16-bit values as they lie
+    in memory (a view, no copy, of C-ordered signatures)."""
+    return np.ascontiguousarray(signatures, dtype=np.uint16).view(np.uint64)
 
 
 def _band_pairs(signatures: np.ndarray, rows: np.ndarray, band: int) -> np.ndarray:
