@@ -216,25 +216,31 @@ class Stories:
         gone = np.fromiter(removed, dtype=np.int64)
         log = added if isinstance(added, SignatureLog) else SignatureLog(added)
         new_seqs, new_values = log.arrays()
-        kept_old, kept_new = ~np.isin(self.seqs, gone), ~np.isin(new_seqs, gone)
-        seqs = np.concatenate([self.seqs[kept_old], new_seqs[kept_new]])
-        order = np.argsort(seqs, kind="stable")
-        seqs = seqs[order]
-        signatures = np.concatenate([self.signatures[kept_old], new_values[kept_new]])[order]
-        known = self.parents is not None
-        parents = np.concatenate([
-            self.parents[kept_old] if known else np.full(int(kept_old.sum()), -1),
-            np.full(int(kept_new.sum()), -1),
-        ]).astype(np.int64)[order]  # fmt: skip
-        is_new = np.concatenate([np.zeros(int(kept_old.sum()), bool),
-                                 np.ones(int(kept_new.sum()), bool)])[order]  # fmt: skip
+        old_rows = np.flatnonzero(~np.isin(self.seqs, gone))
+        new_rows = np.flatnonzero(~np.isin(new_seqs, gone))
+        new_rows = new_rows[np.argsort(new_seqs[new_rows], kind="stable")]
+        first_new = len(old_rows)
+        seqs = np.concatenate([self.seqs[old_rows], new_seqs[new_rows]])
+        # One array for the signatures, filled in place: a build of a million articles
+        # holds 256 MB of them, and a copy more would be as large again.
+        signatures = np.empty((len(seqs), PERMUTATIONS), dtype=SIGNATURE_DTYPE)
+        np.take(self.signatures, old_rows, axis=0, out=signatures[:first_new])
+        np.take(new_values, new_rows, axis=0, out=signatures[first_new:])
+        parents = np.full(len(seqs), -1, dtype=np.int64)
         wanted = np.ones(len(seqs), dtype=bool)
-        if known:
-            wanted[:] = False
-            if is_new.any():  # an article before an added one could take it as its match
-                wanted[int(np.argmax(is_new)) :] = True
-            wanted |= np.isin(parents, gone)
-            wanted |= sharing_a_band(signatures, self.signatures[~kept_old])
+        if self.parents is not None:  # else: every article matched afresh
+            parents[:first_new] = self.parents[old_rows]
+            wanted[:first_new] = np.isin(parents[:first_new], gone)
+            removed_rows = np.setdiff1d(np.arange(len(self.seqs)), old_rows)
+            wanted |= sharing_a_band(signatures, self.signatures[removed_rows])
+        if first_new and len(seqs) > first_new and seqs[first_new] < seqs[first_new - 1]:
+            # Added articles before some kept ones (not what builds do): in seq order, and
+            # every article after the first added one matched again.
+            order = np.argsort(seqs, kind="stable")
+            seqs, signatures, parents, wanted = (
+                seqs[order], signatures[order], parents[order], wanted[order]
+            )  # fmt: skip
+            wanted[int(np.argmax(order >= first_new)) :] = True
         best = best_earlier(signatures, wanted)
         parents[wanted] = np.where(best[wanted] >= 0, seqs[best[wanted]], -1)
         return Stories(seqs, _earliest_of_each(seqs, parents), signatures, parents)
