@@ -133,6 +133,7 @@ INTEGER_PARAMETERS = [
 def test_integer_parameters_in_any_digits_answer_200_or_400(client, path, name):
     for value in ODD_NUMBERS:
         response = client.get(path, query_string={"q": "الغوطة", name: value})
+        response.get_data()  # read to the end: an export streams on its request's context
         assert response.status_code in (200, 400, 404), (value, response.status_code)
 
 
