@@ -3,21 +3,28 @@ grouped at index time, so that searches can show and count a story once.
 
 Each article's body, as naba's index terms, is cut into overlapping shingles of
 ``SHINGLE_WORDS`` terms; a MinHash of those (datasketch) estimates how much two articles
-share, and LSH banding (the bands datasketch's MinHashLSH uses, done over the whole array
-of signatures at once) finds the articles that may share at least ``THRESHOLD`` of their
-shingles without comparing every pair. Articles join stories in the order the builds
-wrote them (their seq): an article joins the story of the earlier article it shares the
-most with, at or above the threshold, or begins a story of its own. A story's key is the
-seq of the article that began it, so the keys of the articles already indexed never
-change: an update only adds articles to stories, and a deletion only removes them.
+share, and LSH banding (indexer/lsh.py: the bands datasketch's MinHashLSH uses, done over
+the whole array of signatures at once) finds the articles that may share at least
+``THRESHOLD`` of their shingles without comparing every pair. Articles join stories in the
+order the builds wrote them (their seq): an article joins the story of the earlier article
+it shares the most with, at or above the threshold, or begins a story of its own. A story's
+key is the seq of its earliest article (the one that began it).
 
-A generation keeps, in ``stories.npz``, every live article's seq, story key and MinHash
-values; an update bands them with the new articles' to place those. Only the low 16 bits
-of each value are kept (b-bit minwise hashing, Li and König, 2010): two articles' values
-then agree by chance once in 65,536 instead of once in four billion, which moves a share
-of 0.4 by less than 0.00001, and the signatures, the largest part of the file, take half
-the room. (On the corpora the stories are the same as with whole values; with 8 bits,
-31 articles of 61,368 joined a story they share 0.31-0.55 with.)
+The stories of an index are always those a fresh build of its live articles, in seq order,
+would make: a change recomputes the match of every article it touches (those that matched
+an article deleted or replaced, or shared a band with one; an article whose text changed
+comes last, with its new seq), and the stories that follow from them. So a deletion may
+split a story that its first article, or an article between two others, held together; the
+story's key is then the seq of its earliest article left. Counts never depend on the order
+of the updates that made an archive.
+
+A generation keeps, in ``stories.npz``, every live article's seq, story key, the seq of the
+article it joined (its match) and its MinHash values. Only the low 16 bits of each value are
+kept (b-bit minwise hashing, Li and König, 2010): two articles' values then agree by chance
+once in 65,536 instead of once in four billion, which moves a share of 0.4 by less than
+0.00001, and the signatures, the largest part of the file, take half the room. (On the
+corpora the stories are the same as with whole values; with 8 bits, 31 articles of 61,368
+joined a story they share 0.31-0.55 with.)
 """
 
 from __future__ import annotations
@@ -30,6 +37,17 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.lsh import (
+    LSH_PARAMS,
+    MAX_BUCKET,
+    THRESHOLD,
+    best_earlier,
+    candidate_pairs,
+    sharing_a_band,
+)
+
+__all__ = ["LSH_PARAMS", "MAX_BUCKET", "THRESHOLD", "Stories", "candidate_pairs", "signature"]
+
 STORIES_FILE = "stories.npz"
 SHINGLE_WORDS = 5  # terms in a shingle: a sentence fragment, not a topic word
 # An article with fewer index terms stands alone: its few shingles cannot tell a copy from
@@ -37,10 +55,6 @@ SHINGLE_WORDS = 5  # terms in a shingle: a sentence fragment, not a topic word
 MIN_TERMS = 20
 PERMUTATIONS = 128
 SIGNATURE_DTYPE = np.uint16  # the low bits of each MinHash value (older files' read so)
-THRESHOLD = 0.4  # estimated Jaccard similarity of the shingles (see bench/stories.py)
-# LSH bands and rows: what datasketch's MinHashLSH chooses for THRESHOLD at PERMUTATIONS
-# (MinHashLSH(threshold=0.4, num_perm=128) gives b=32, r=4), given to skip its search.
-LSH_PARAMS = (32, 4)
 SEED = 1
 SCHEME = "affine32"  # datasketch's permutation scheme: every signature must share it
 _PERMUTATION_PARAMETERS = None  # computed once per process
@@ -141,11 +155,14 @@ _BLANK = bytes(np.dtype(SIGNATURE_DTYPE).itemsize * PERMUTATIONS)  # no signatur
 @dataclass
 class Stories:
     """The story of every live article of a generation: ``seqs`` ascending, the story
-    ``keys`` beside them, and the MinHash values of each (a zero row: none)."""
+    ``keys`` beside them, the MinHash values of each (a zero row: none), and the seq of the
+    article each joined (``parents``, -1 for one that began its story; None when a file
+    of an older naba did not keep them: the next change groups every article afresh)."""
 
     seqs: np.ndarray  # int64
-    keys: np.ndarray  # int64: the seq of the article that began the story
+    keys: np.ndarray  # int64: the seq of the story's earliest article
     signatures: np.ndarray  # SIGNATURE_DTYPE, one row of PERMUTATIONS per article
+    parents: np.ndarray | None = None  # int64: the seq of the article it joined, or -1
 
     @classmethod
     def empty(cls) -> Stories:
@@ -153,6 +170,7 @@ class Stories:
             np.zeros(0, dtype=np.int64),
             np.zeros(0, dtype=np.int64),
             np.zeros((0, PERMUTATIONS), dtype=SIGNATURE_DTYPE),
+            np.zeros(0, dtype=np.int64),
         )
 
     @classmethod
@@ -162,13 +180,15 @@ class Stories:
         if not path.exists():
             return None
         with np.load(path) as saved:
-            return cls(saved["seqs"], saved["keys"], _low_bits(saved["signatures"]))
+            parents = saved["parents"] if "parents" in saved.files else None
+            return cls(saved["seqs"], saved["keys"], _low_bits(saved["signatures"]), parents)
 
     def save(self, generation: Path) -> None:
         """Write the stories into ``generation`` (replacing its file in one rename)."""
         path = Path(generation) / STORIES_FILE
         partial = path.with_name(f".{path.name}.partial.npz")
-        np.savez(partial, seqs=self.seqs, keys=self.keys, signatures=self.signatures)
+        kept = {"parents": self.parents} if self.parents is not None else {}
+        np.savez(partial, seqs=self.seqs, keys=self.keys, signatures=self.signatures, **kept)
         partial.replace(path)
 
     def __len__(self) -> int:
@@ -178,37 +198,73 @@ class Stories:
         """The story key of each of these seqs (its own seq for one the stories lack)."""
         return _keys_of(self.seqs, self.keys, seqs)
 
-    def keep(self, seqs: Iterable[int]) -> Stories:
-        """The stories of these seqs only (what is left after deletions)."""
-        wanted = np.isin(self.seqs, np.fromiter(seqs, dtype=np.int64))
-        return Stories(self.seqs[wanted], self.keys[wanted], self.signatures[wanted])
-
-    def without(self, seqs: Iterable[int]) -> Stories:
-        """The stories less these seqs (articles deleted or replaced)."""
-        dropped = np.isin(self.seqs, np.fromiter(seqs, dtype=np.int64))
-        return Stories(self.seqs[~dropped], self.keys[~dropped], self.signatures[~dropped])
-
     def extend(self, signed: Iterable[Signed] | SignatureLog) -> Stories:
-        """These stories with more articles placed in them, in seq order (each seq greater
-        than every seq already here): each joins the story of the earlier article whose
-        signature shares the most values with its own, at THRESHOLD or more, among the
-        candidates that LSH banding proposes; the keys already given never change."""
-        log = signed if isinstance(signed, SignatureLog) else SignatureLog(signed)
-        if not len(log):
-            return self
-        added, values = log.arrays()
-        order = np.argsort(added, kind="stable")
-        first_new = len(self.seqs)
-        signatures = np.empty((first_new + len(added), PERMUTATIONS), dtype=SIGNATURE_DTYPE)
-        signatures[:first_new] = self.signatures
-        np.take(values, order, axis=0, out=signatures[first_new:])
-        seqs = np.concatenate([self.seqs, added[order]])
-        best = _best_earlier(signatures, first_new)
-        keys = np.concatenate([self.keys, seqs[first_new:]])
-        for row in range(first_new, len(seqs)):  # in seq order: an earlier key is known
-            if best[row] >= 0:
-                keys[row] = keys[best[row]]
-        return Stories(seqs, keys, signatures)
+        """These stories with more articles, each after every article here."""
+        return self.changed((), signed)
+
+    def changed(
+        self, removed: Iterable[int] = (), added: Iterable[Signed] | SignatureLog = ()
+    ) -> Stories:
+        """The stories once the articles of seqs ``removed`` are gone and those ``added``
+        ((seq, MinHash values) each, a removed seq among them left out: a dropped copy of a
+        repeated id) are in: those of a fresh build of the articles left, in seq order.
+
+        Only the articles the change touches are matched again: the added ones, those after
+        the first of them, those that matched a removed article or share a band with one
+        (indexer/lsh.py); every other article keeps its match. Keys then follow the matches
+        to each story's earliest article."""
+        gone = np.fromiter(removed, dtype=np.int64)
+        log = added if isinstance(added, SignatureLog) else SignatureLog(added)
+        new_seqs, new_values = log.arrays()
+        old_rows = np.flatnonzero(~np.isin(self.seqs, gone))
+        new_rows = np.flatnonzero(~np.isin(new_seqs, gone))
+        new_rows = new_rows[np.argsort(new_seqs[new_rows], kind="stable")]
+        first_new = len(old_rows)
+        seqs = np.concatenate([self.seqs[old_rows], new_seqs[new_rows]])
+        # One array for the signatures, filled in place: a build of a million articles
+        # holds 256 MB of them, and a copy more would be as large again.
+        signatures = np.empty((len(seqs), PERMUTATIONS), dtype=SIGNATURE_DTYPE)
+        np.take(self.signatures, old_rows, axis=0, out=signatures[:first_new])
+        np.take(new_values, new_rows, axis=0, out=signatures[first_new:])
+        parents = np.full(len(seqs), -1, dtype=np.int64)
+        wanted = np.ones(len(seqs), dtype=bool)
+        if self.parents is not None:  # else: every article matched afresh
+            parents[:first_new] = self.parents[old_rows]
+            wanted[:first_new] = np.isin(parents[:first_new], gone)
+            removed_rows = np.setdiff1d(np.arange(len(self.seqs)), old_rows)
+            wanted |= sharing_a_band(signatures, self.signatures[removed_rows])
+        if first_new and len(seqs) > first_new and seqs[first_new] < seqs[first_new - 1]:
+            # Added articles before some kept ones (not what builds do): in seq order, and
+            # every article after the first added one matched again.
+            order = np.argsort(seqs, kind="stable")
+            seqs, signatures, parents, wanted = (
+                seqs[order], signatures[order], parents[order], wanted[order]
+            )  # fmt: skip
+            wanted[int(np.argmax(order >= first_new)) :] = True
+        best = best_earlier(signatures, wanted)
+        parents[wanted] = np.where(best[wanted] >= 0, seqs[best[wanted]], -1)
+        return Stories(seqs, _earliest_of_each(seqs, parents), signatures, parents)
+
+    def moved_from(self, before: Stories) -> tuple[np.ndarray, np.ndarray]:
+        """The seqs whose story key differs from their key in ``before`` (an article
+        ``before`` lacks was a story of its own), and their keys here: the documents a
+        change must write again."""
+        moved = before.key_of(self.seqs) != self.keys
+        return self.seqs[moved], self.keys[moved]
+
+
+def _earliest_of_each(seqs: np.ndarray, parents: np.ndarray) -> np.ndarray:
+    """Each article's story key: the seq its matches lead back to (every match is earlier,
+    so that is its story's earliest article), followed by pointer jumping."""
+    rows = np.arange(len(seqs))
+    place = np.searchsorted(seqs, parents).clip(0, max(len(seqs) - 1, 0))
+    joined = (parents >= 0) & (seqs[place] == parents) if len(seqs) else parents >= 0
+    up = np.where(joined, place, rows)
+    while True:
+        further = up[up]
+        if np.array_equal(further, up):
+            return seqs[up]
+        up = further
 
 
 def story_keys(generation: Path, seqs: np.ndarray) -> np.ndarray | None:
@@ -228,102 +284,3 @@ def _keys_of(story_seqs: np.ndarray, keys: np.ndarray, seqs: np.ndarray) -> np.n
         return seqs.copy()
     place = np.searchsorted(story_seqs, seqs).clip(0, len(story_seqs) - 1)
     return np.where(story_seqs[place] == seqs, keys[place], seqs)
-
-
-def candidate_pairs(signatures: np.ndarray, first_new: int = 0) -> np.ndarray:
-    """(later, earlier) rows whose signatures agree on every value of at least one band of
-    LSH_PARAMS (the pairs datasketch's MinHashLSH puts in one bucket), the later row from
-    ``first_new`` on; rows of zeros (no signature) are never candidates. Vectorized over
-    the signature array: a build or update bands every article at once."""
-    signed = np.flatnonzero(signatures.any(axis=1))
-    found = [_band_pairs(signatures, signed, band) for band in range(LSH_PARAMS[0])]
-    pairs = np.concatenate([np.zeros((0, 2), dtype=np.int64), *found])
-    return np.unique(pairs[pairs[:, 0] >= first_new], axis=0)
-
-
-def _band_pairs(signatures: np.ndarray, rows: np.ndarray, band: int) -> np.ndarray:
-    """(later, earlier) pairs of ``rows`` (ascending) that agree on every value of one band."""
-    if len(rows) < 2:
-        return np.zeros((0, 2), dtype=np.int64)
-    width = LSH_PARAMS[1]
-    values = signatures[rows, band * width : (band + 1) * width]
-    order = np.lexsort((rows, *values.T[::-1]))  # equal bands together, earliest first
-    values, members = values[order], rows[order]
-    same = (values[1:] == values[:-1]).all(axis=1)
-    starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    sizes = np.diff(np.concatenate((starts, [len(members)])))
-    two = starts[sizes == 2]  # most buckets: one pair, taken at once
-    found = [np.stack([members[two + 1], members[two]], axis=1)]
-    for start, size in zip(starts[sizes > 2], sizes[sizes > 2], strict=True):
-        bucket = members[start : start + min(size, MAX_BUCKET)]
-        later, earlier = np.triu_indices(len(bucket), k=1)[::-1]
-        found.append(np.stack([bucket[later], bucket[earlier]], axis=1))
-    return np.concatenate(found)
-
-
-# A band shared by more articles than this pairs only its earliest ones: a flood of one
-# template must not make the pairs grow with its square.
-MAX_BUCKET = 200
-
-
-def _best_earlier(signatures: np.ndarray, first_new: int) -> np.ndarray:
-    """For each row from ``first_new`` on, the earlier candidate row it shares the most
-    signature values with, at THRESHOLD or more (the earliest of equals); -1 for none.
-
-    Exact copies (the same values throughout) come first: each joins the earliest of its
-    copies, which no other row can beat, and only the earliest of each set of copies is
-    banded. An archive that holds a story many times over then bands it once, and the
-    pairs are compared band by band, keeping each row's best so far, so that memory stays
-    with one band's pairs.
-    """
-    best = np.full(len(signatures), -1, dtype=np.int64)
-    signed = np.flatnonzero(signatures.any(axis=1))
-    if len(signed) < 2:
-        return best
-    earliest = _earliest_copies(signatures, signed)
-    copy = earliest != signed
-    placed = copy & (signed >= first_new)
-    best[signed[placed]] = earliest[placed]
-    distinct = signed[~copy]
-    share = np.zeros(len(signatures))  # the best share found so far for each row
-    for band in range(LSH_PARAMS[0]):
-        pairs = _band_pairs(signatures, distinct, band)
-        pairs = pairs[pairs[:, 0] >= first_new]
-        if not len(pairs):
-            continue
-        shares = np.concatenate([
-            (signatures[chunk[:, 0]] == signatures[chunk[:, 1]]).mean(axis=1)
-            for chunk in np.array_split(pairs, max(1, len(pairs) // 100_000))
-        ])  # fmt: skip
-        keep = shares >= THRESHOLD
-        pairs, shares = pairs[keep], shares[keep]
-        order = np.lexsort((pairs[:, 1], -shares, pairs[:, 0]))  # per later row: best, earliest
-        pairs, shares = pairs[order], shares[order]
-        first = np.concatenate(([True], pairs[1:, 0] != pairs[:-1, 0]))[: len(pairs)]
-        rows, earlier, shares = pairs[first, 0], pairs[first, 1], shares[first]
-        better = (shares > share[rows]) | ((shares == share[rows]) & (earlier < best[rows]))
-        best[rows[better]] = earlier[better]
-        share[rows[better]] = shares[better]
-    return best
-
-
-def _earliest_copies(signatures: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """For each of ``rows`` (ascending), the earliest of them with exactly its values."""
-    chunks = [slice(at, at + _CHUNK_ROWS) for at in range(0, len(rows), _CHUNK_ROWS)]
-    hashes = np.concatenate([
-        (signatures[rows[part]].astype(np.uint64) * _ROW_MULTIPLIERS).sum(axis=1, dtype=np.uint64)
-        for part in chunks
-    ])  # fmt: skip
-    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    earliest = rows[first[inverse]]
-    same = np.concatenate([
-        (signatures[rows[part]] == signatures[earliest[part]]).all(axis=1) for part in chunks
-    ])  # fmt: skip
-    return np.where(same, earliest, rows)  # a hash shared by two different rows: neither
-
-
-_CHUNK_ROWS = 8_192  # signature rows compared or hashed at once (4 MB)
-# Odd 64-bit multipliers, one per signature value, for hashing a whole row at once.
-_ROW_MULTIPLIERS = np.random.default_rng(SEED).integers(
-    1, 2**63, PERMUTATIONS, dtype=np.uint64
-) | np.uint64(1)

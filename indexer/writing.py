@@ -7,9 +7,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from indexer.parallel import segment_workers
 from indexer.sources import Article, Problem, articles_to_write
-from indexer.stories import Stories
+from indexer.stories import SignatureLog, Stories
 from indexer.stories import prepare as prepare_stories
 from indexer.whoosh_adapter import WhooshIndex
 
@@ -108,17 +110,20 @@ def write_articles(
     return seq, signed
 
 
-def group_stories(index: WhooshIndex, signed: list, *, update: bool) -> None:
-    """Place the articles just written (``signed``) in stories, beside those of the
-    articles already indexed (``update``), and keep the stories of the live ones only."""
+def group_stories(index: WhooshIndex, signed, *, update: bool) -> None:
+    """Place the live articles just written (``signed``: a SignatureLog) in stories, beside
+    those of the articles already indexed (``update``), and regroup what the articles
+    deleted or replaced leave (indexer/stories.py): the stories of a fresh build."""
     generation = index.folder
     stories = (Stories.load(generation) if update else None) or Stories.empty()
+    log = signed if isinstance(signed, SignatureLog) else SignatureLog(signed)
     reader = index.reader()
     try:
         live = reader.seqs()[reader.live]
     finally:
         reader.close()
-    stories.extend(signed).keep(live).save(generation)
+    written = np.concatenate([stories.seqs, log.arrays()[0]])
+    stories.changed(np.setdiff1d(written, live), log).save(generation)
 
 
 def _delete_older_copies(index: WhooshIndex, replaced: list[int], duplicated: list[str]) -> int:

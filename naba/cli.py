@@ -77,7 +77,11 @@ def _config(ctx: click.Context, **overrides: object) -> Config:
 @cli.command("index")
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
-@click.option("--no-titles", is_flag=True, help="Index bodies only (titles are still stored).")
+@click.option(
+    "--no-titles",
+    is_flag=True,
+    help="Index bodies only: titles are neither searched nor stored (empty on every page).",
+)
 @click.option("--processes", type=click.IntRange(0, 64), help="Build processes (0: one per core).")
 @click.option(
     "--update",

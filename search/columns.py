@@ -22,7 +22,10 @@ class Columns:
         dated = self.days[self.days != UNDATED]
         self._first_day = int(dated.min()) if len(dated) else 0
         self.source_names, self.source_codes = reader.sources()
-        self.known_sources = frozenset(self.source_names)
+        # The sources some live article has (a source whose articles were all deleted is
+        # still named by its segments): what a source filter accepts.
+        live = np.unique(self.source_codes[reader.live])
+        self.known_sources = frozenset(self.source_names[code - 1] for code in live if code)
         self.seqs = reader.seqs()
         self.stories = reader.stories()  # each document's story key (indexer/stories.py)
         # Whether a document's story has other documents in the index: most stand alone,

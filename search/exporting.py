@@ -43,6 +43,7 @@ class ExportHeader:
     body: bool
     categories: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    story: int | None = None  # only this story's articles (a story page's export)
 
     @property
     def complete(self) -> bool:
@@ -63,6 +64,7 @@ class ExportHeader:
             *([f"categories: {', '.join(self.categories)}"] if self.categories else []),
             *([f"authors: {', '.join(self.authors)}"] if self.authors else []),
             f"dates: {self.date_from or '…'} to {self.date_to or '…'}",
+            *([f"story: {self.story} (its articles only)"] if self.story is not None else []),
             f"order: {self.sort}; match: {self.match}; aliases: {'on' if self.aliases else 'off'}",
             f"index generation: {self.generation} ({self.index_articles:,} articles)",
             f"exported at: {self.exported_at}",

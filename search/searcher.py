@@ -258,13 +258,16 @@ class Searcher:
         aliases: bool = True,
         limit: int | None = None,
         match: str | None = None,
+        story: int | None = None,
     ) -> Export:
         """Every counted hit of a search (or the first ``limit``) in one list, in rank order:
-        with ``match="all"`` the articles with every concept of the query. For an export
-        too large to hold in memory, ``export_all`` streams it."""
+        with ``match="all"`` the articles with every concept of the query; with ``story``,
+        that story's only. For an export too large to hold in memory, ``export_all`` streams
+        it."""
         stream = self.export_all(query, sources=sources, date_from=date_from, date_to=date_to,
-                                 categories=categories, authors=authors,
-                                 sort=sort, aliases=aliases, limit=limit, match=match)  # fmt: skip
+                                 categories=categories, authors=authors, sort=sort,
+                                 aliases=aliases, limit=limit, match=match,
+                                 story=story)  # fmt: skip
         with stream:
             hits = tuple(hit for hit, _ in stream)
         return Export(query=query, total=stream.header.total, limit=limit, hits=hits)
@@ -283,10 +286,12 @@ class Searcher:
         limit: int | None = None,
         match: str | None = None,
         body: bool = False,
+        story: int | None = None,
     ) -> ExportStream:
-        """Every counted hit of a search (or the first ``limit``), streamed in rank order
-        with what matched in each, and the article text with ``body``: for exports of any
-        size (search.exporting writes them as CSV or JSON Lines). Raises QueryError at once
+        """Every counted hit of a search (or the first ``limit``; with ``story``, of that
+        story only), streamed in rank order with what matched in each, and the article text
+        with ``body``: for exports of any size (search.exporting writes them as CSV or JSON
+        Lines, and says in the header what they hold). Raises QueryError at once
         for a bad query or limit; the stream holds the index generation open until it is
         read to the end or closed.
 
@@ -299,19 +304,17 @@ class Searcher:
                 "limit عدد من 1 فأكثر: يضم التنزيل مقالة واحدة على الأقل",
             )
         hits = self._export_hits(query, sources, (categories, authors), date_from, date_to, sort,
-                                 aliases, limit,
-                                 match or self.match, body)  # fmt: skip
+                                 aliases, limit, match or self.match, body, story)  # fmt: skip
         header = next(hits)
         return ExportStream(header, hits)
 
     def _export_hits(self, query, sources, labels, date_from, date_to, sort, aliases, limit,
-                     match,
-                     body) -> Iterator:  # fmt: skip
+                     match, body, story) -> Iterator:  # fmt: skip
         """The export's header, then (hit, body) for each of its rows, batch by batch on
         one snapshot."""
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to, sort,
-                                    aliases, match, labels=labels)  # fmt: skip
+                                    aliases, match, story=story, labels=labels)  # fmt: skip
             found = snapshot.engine.find(request, self.ranking, 0, EXPORT_BATCH, None)
             rows = found.total if limit is None else min(limit, found.total)
             yield ExportHeader(
@@ -322,6 +325,7 @@ class Searcher:
                 exported_at=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 total=found.total, rows=rows, limit=limit, body=body,
                 categories=request.filters.categories, authors=request.filters.authors,
+                story=request.story,
             )  # fmt: skip
             start = 0
             while start < rows:
@@ -346,13 +350,15 @@ class Searcher:
         match: str | None = None,
         sample: int = SAMPLE_SIZE,
         top: int = TOP_WORDS,
+        story: int | None = None,
     ) -> DistinctiveWords:
         """The words most over-represented in the best ``sample`` counted matches of a
-        search against the whole archive (search/distinctive.py), as the articles wrote
-        them: what the matches talk about, and names or spellings worth searching for."""
+        search (of one ``story`` only, when given) against the whole archive
+        (search/distinctive.py), as the articles wrote them: what the matches talk about,
+        and names or spellings worth searching for."""
         with self._snapshots.current() as snapshot:
             request = self._request(snapshot, query, sources, date_from, date_to,
-                                    "relevance", aliases, match or self.match,
+                                    "relevance", aliases, match or self.match, story=story,
                                     labels=(categories, authors))  # fmt: skip
             found = snapshot.engine.find(request, self.ranking, 0, sample, None)
             engine = snapshot.engine
@@ -364,7 +370,8 @@ class Searcher:
                 top=top,
             )
             return DistinctiveWords(query=query, total=found.total, sample=len(found.hits),
-                                    archive=engine.documents, words=tuple(words))  # fmt: skip
+                                    archive=engine.documents, words=tuple(words),
+                                    story=request.story)  # fmt: skip
 
     def document(self, doc_id: str, query: str = "", *, aliases: bool = True) -> Document:
         """The whole article ``doc_id``, with the words matching ``query`` marked.

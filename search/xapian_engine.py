@@ -83,7 +83,7 @@ class XapianEngine:
                 f"فهرس Xapian في {label} بنته نسخة أخرى من نبأ — أعد بناءه",
             )
         self.body_wdf = int(meta.get("weights", {}).get("body", 1)) or 1
-        self._sources = frozenset(shards.sources())
+        self._sources = guarded(f"the Xapian index at {label}", lambda: _live_sources(shards))
         self._archive: dict[Filters, ArchiveCounts] = {}
         self._readers: ThreadPoolExecutor | None = None  # reads documents, a shard each
 
@@ -123,7 +123,7 @@ class XapianEngine:
                 self.shards = self._reconnect()
                 changed = True
             if changed:
-                self._sources = frozenset(self.shards.sources())
+                self._sources = self._guard(lambda: _live_sources(self.shards))
                 self._archive.clear()
             return changed
 
@@ -500,6 +500,20 @@ def _cut_short(mset, at_least: int) -> bool:
     sends of the matches a collapse saw falls short.)"""
     loose = mset.get_matches_lower_bound() < mset.get_matches_upper_bound()
     return loose and mset.get_uncollapsed_matches_lower_bound() >= at_least
+
+
+def _live_sources(shards: XapianShards) -> frozenset[str]:
+    """The sources the shards name that some article still has (a source whose articles
+    were all deleted stays in their metadata): one query's statistics, one reply a shard."""
+    names = shards.sources()
+    terms = [source_term(name) for name in names]
+    if not terms:
+        return frozenset()
+    enquire = _counting(shards.database)
+    enquire.set_query(xapian.Query(xapian.Query.OP_OR, [xapian.Query(term) for term in terms]))
+    statistics = enquire.get_mset(0, 0)
+    return frozenset(name for name, term in zip(names, terms, strict=True)
+                     if statistics.get_termfreq(term))  # fmt: skip
 
 
 def _counting(database):

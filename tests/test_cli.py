@@ -240,3 +240,21 @@ def test_the_build_progress_says_how_far_and_when_it_is_writing(tmp_path, corpus
     shown = screen.getvalue()
     assert f"/{estimate}" in shown and "%" in shown and "articles" in shown
     assert "read 400 articles; writing the index" in shown
+
+
+def test_no_titles_drops_the_titles_as_its_help_says(runner, corpus_dir, tmp_path):
+    """--no-titles leaves titles out of the index altogether: not searched, not kept, empty
+    on every page and export; the help says so, not that they are still stored."""
+    import json
+
+    help_text = runner.invoke(cli, ["index", "--help"]).output
+    assert "--no-titles" in help_text and "still stored" not in help_text
+    assert "neither searched nor stored" in " ".join(help_text.split())
+    index = tmp_path / "index"
+    built = runner.invoke(cli, ["index", str(corpus_dir), "--index", str(index), "--no-titles"])
+    assert built.exit_code == 0, built.output
+    found = runner.invoke(cli, ["search", "الغوطة", "--index", str(index), "--json"])
+    hits = json.loads(found.output)["hits"]
+    assert hits and all(hit["title"] == "" for hit in hits)
+    title_only = runner.invoke(cli, ["search", "ممولي", "--index", str(index), "--json"])
+    assert json.loads(title_only.output)["total"] == 0  # a word of a title only

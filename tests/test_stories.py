@@ -138,7 +138,9 @@ def test_an_update_adds_a_copy_to_its_story_and_a_deletion_keeps_the_rest_togeth
         found = searcher.search("خلية إرهابية")
     assert (found.total, found.articles) == (2, 4)
     wire = next(hit for hit in found.hits if hit.id != "raid")
-    assert wire.story == before and wire.similar == 2
+    # The copies all share the whole dispatch: still one story, now numbered by its earliest
+    # article left (wire-okaz, written right after wire-was), as a fresh build numbers it.
+    assert wire.story == before + 1 and wire.similar == 2
     assert {other.id for other in wire.others} | {wire.id} == {
         "wire-okaz", "wire-riyadh", "wire-sabq",
     }  # fmt: skip
@@ -182,6 +184,47 @@ def test_the_page_folds_the_copies_and_says_what_it_counts(index):
     assert story["total"] == 3
     bad = client.get("/api/search", query_string={"q": "خلية", "group": "clusters"})
     assert bad.status_code == 400
+
+
+def test_a_story_s_exports_feed_and_words_hold_its_articles_only(index):
+    """The story page's downloads, feed and distinctive words carry its story= on: they
+    hold the story's three copies, not the search's four articles, and the files say so."""
+    import csv
+    import io
+
+    import feedparser
+
+    client = create_app(Config(index=index)).test_client()
+    query = "خلية إرهابية"
+    data = client.get("/api/search", query_string={"q": query}).get_json()
+    story = next(hit["story"] for hit in data["hits"] if hit["similar"])
+    asked = {"q": query, "group": "articles", "story": story}
+    page = client.get("/", query_string=asked).get_data(as_text=True)
+    assert "3 مقالة تحوي كل الكلمات" in page and f"story={story}" in page
+    copies = {"wire-was", "wire-okaz", "wire-riyadh"}
+    rows = list(csv.reader(io.StringIO(client.get("/export.csv", query_string=asked).get_data(
+        as_text=True))))  # fmt: skip
+    header = [row[0] for row in rows if row and row[0].startswith("# ")]
+    assert f"# story: {story} (its articles only)" in header
+    assert "# rows: all 3 counted articles" in header
+    assert {row[1] for row in rows if row and row[0].isdigit()} == copies
+    lines = client.get("/export.jsonl", query_string=asked).get_data(as_text=True).splitlines()
+    assert json.loads(lines[0])["naba_export"]["story"] == story
+    assert {json.loads(line)["id"] for line in lines[1:]} == copies
+    whole = client.get("/export.json", query_string=asked).get_json()
+    assert whole["naba_export"]["total"] == 3 and len(whole["hits"]) == 3
+    feed = feedparser.parse(client.get("/feed.atom", query_string=asked).data)
+    assert not feed.bozo and {entry.link.rsplit("/", 1)[1] for entry in feed.entries} == copies
+    assert f"story={story}" in feed.feed.link
+    words = client.get("/api/words", query_string=asked).get_json()
+    assert (words["total"], words["sample"], words["story"]) == (3, 3, story)
+    text = client.get("/words", query_string=asked).get_data(as_text=True)
+    assert "النتائج المعدودة (3)" in text and "كلمات مقالات قصة واحدة فقط" in text
+    with Searcher(index) as searcher:
+        assert searcher.export(query, story=story).total == 3
+        assert searcher.distinctive_words(query, story=story).total == 3
+        with searcher.export_all(query, story=story) as stream:
+            assert {hit.id for hit, _ in stream} == copies and stream.header.story == story
 
 
 def test_the_command_line_says_stories_and_folds_the_copies(index, runner):

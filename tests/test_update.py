@@ -257,3 +257,39 @@ def test_a_new_generation_that_cannot_be_read_is_not_hidden_behind_the_last_one(
                 pass
             time.sleep(0.05)
         assert searcher.search("هدنة").total == 1 and thread.is_alive()
+
+
+@pytest.mark.parametrize("backend", ["whoosh", "xapian"])
+def test_a_source_whose_articles_were_all_deleted_is_refused_as_a_filter(tmp_path, backend):
+    """Filtering on it is refused as for any source the index has no article of (its name
+    stays in the segments' or shards' lists of names); an update that brings one back makes
+    it a source again."""
+    from naba.config import Config
+    from search import QueryError
+    from tests.conftest import require_xapian
+    from web import create_app
+
+    if backend == "xapian":
+        require_xapian()
+    articles = [
+        {"id": "bbc-1", "title": "قصف الغوطة", "body": "قصف عنيف على الغوطة", "source": "BBC"},
+        {"id": "bbc-2", "title": "الغوطة", "body": "نزوح من الغوطة الشرقية", "source": "BBC"},
+        {"id": "cnn-1", "title": "الغوطة", "body": "قافلة إلى الغوطة", "source": "CNN"},
+    ]
+    index = tmp_path / "index"
+    build_index([write_jsonl(tmp_path / "a.jsonl", articles)], index, backend=backend,
+                shards=2 if backend == "xapian" else 1)  # fmt: skip
+    delete_documents(["bbc-1", "bbc-2"], index)
+    with Searcher(index) as searcher:
+        found = searcher.search("الغوطة")
+        assert found.total == 1 and [item.source for item in found.sources] == ["CNN"]
+        for source in ("BBC", "bbc"):
+            with pytest.raises(QueryError, match="no articles from the source"):
+                searcher.search("الغوطة", sources=[source])
+        assert searcher.search("الغوطة", sources=["CNN"]).total == 1
+    client = create_app(Config(index=index)).test_client()
+    answer = client.get("/api/search", query_string={"q": "الغوطة", "source": "BBC"})
+    assert answer.status_code == 400 and "BBC" in answer.get_json()["error"]
+    update_index([write_jsonl(tmp_path / "b.jsonl", articles[:1])], index)
+    with Searcher(index) as searcher:
+        assert searcher.search("الغوطة", sources=["BBC"]).total == 1

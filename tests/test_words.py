@@ -103,3 +103,21 @@ def test_more_like_this_on_the_document_page_and_in_the_api(index):
     assert len(data["hits"]) == 3 and data["id"] == "siege-0" and data["words"]
     assert client.get("/api/similar", query_string={"id": "siege-0"}).get_json()["hits"]
     assert client.get("/api/similar/no-such-article").status_code == 404
+
+
+def test_distinctive_words_read_the_opening_of_a_long_article_only(tmp_path_factory):
+    """Each match is read to its first 20,000 characters (search/distinctive.py), so that
+    articles at the 1,000,000-character body limit cost what a long article costs: a word
+    that only their far ends hold is not counted, one of their openings is."""
+    filler = " ".join(OTHER)
+    while len(filler) < 21_000:
+        filler += " " + " ".join(OTHER)
+    long_ones = [{"id": f"long-{n}", "title": "", "date": "2018-03-01",
+                  "body": f"{SIEGE[n % 3].format(town='حرستا')} {filler} وصلت قوافل الإغاثة"}
+                 for n in range(12)]  # fmt: skip
+    index = index_of(long_ones + _articles()[12:], "whoosh", tmp_path_factory, "long-words")
+    with Searcher(index) as searcher:
+        found = searcher.distinctive_words("الغوطة")
+    words = [word.word for word in found.words]
+    assert found.sample == 12 and words[0] == "حرستا"
+    assert not {"قوافل", "الإغاثة", "وصلت"} & set(words)

@@ -8,6 +8,7 @@ which makes two alternates of one entry: invalid Atom).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from xml.etree import ElementTree
@@ -18,6 +19,9 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_ENTRIES = 50
 UNTITLED = "(بلا عنوان)"
 ElementTree.register_namespace("", ATOM)
+# What XML 1.0 cannot hold, even escaped: C0 controls but tab and line breaks, surrogates,
+# U+FFFE and U+FFFF. ElementTree writes them as they are, and the feed is then no XML at all.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def atom_feed(
@@ -49,7 +53,7 @@ def atom_feed(
         if hit.url.startswith(("http://", "https://")):
             _link(entry, hit.url, "related", "text/html")
         if hit.source:
-            ElementTree.SubElement(entry, _tag("category"), {"term": hit.source})
+            ElementTree.SubElement(entry, _tag("category"), {"term": xml_safe(hit.source)})
         _text(entry, "summary", hit.snippet.text or hit.title or UNTITLED)
     ElementTree.indent(feed)
     return ElementTree.tostring(feed, encoding="utf-8", xml_declaration=True)
@@ -71,12 +75,18 @@ def _tag(name: str) -> str:
     return f"{{{ATOM}}}{name}"
 
 
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids (an article's U+FFFF, a query's %01)."""
+    return _NOT_XML.sub("", text)
+
+
 def _text(parent, name: str, text: str) -> None:
-    ElementTree.SubElement(parent, _tag(name)).text = text
+    ElementTree.SubElement(parent, _tag(name)).text = xml_safe(text)
 
 
 def _link(parent, href: str, rel: str, kind: str) -> None:
-    ElementTree.SubElement(parent, _tag("link"), {"href": href, "rel": rel, "type": kind})
+    ElementTree.SubElement(parent, _tag("link"), {"href": xml_safe(href), "rel": rel,
+                                                  "type": kind})  # fmt: skip
 
 
 def _stamp(moment: datetime) -> str:

@@ -67,7 +67,7 @@ class SearchArgs:
             match=_clean(args.get("match", "")),
             share=args.get("share", "") in ("1", "on", "true"),
             group=_clean(args.get("group", "")),
-            story=_number(args.get("story")),
+            story=whole_number(args.get("story")),
             default_per_page=default_per_page,
         )
 
@@ -141,17 +141,24 @@ def _several(args: MultiDict, name: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))[:MAX_SOURCES]
 
 
-def _number(value: str | None) -> int | None:
-    """A whole number given as a parameter, or None (absent or not a number)."""
-    try:
-        return int(value) if value is not None and value.strip() else None
-    except ValueError:
+def whole_number(value: str | None) -> int | None:
+    """A whole number given as a parameter, or None (absent, empty or not a number).
+
+    Its digits may be of any script's decimal digits (٣ or ３ as 3), with a sign and spaces
+    around; ² or ፩ (digits but not decimal ones, which int() refuses), 1_000, 1e3 are not
+    numbers. One of more than MAX_DIGITS digits reads as 10 ** MAX_DIGITS: past any limit."""
+    text = (value or "").strip()
+    sign = text[:1] if text[:1] in ("+", "-") else ""
+    digits = text[len(sign) :]
+    if not digits.isdecimal():
         return None
+    number = int(digits) if len(digits) <= MAX_DIGITS else 10**MAX_DIGITS
+    return -number if sign == "-" else number
+
+
+MAX_DIGITS = 18  # more than any page, count or story number; int() stops at 4,300
 
 
 def _clamped(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return default
-    return min(max(number, low), high)
+    number = whole_number(value)
+    return default if number is None else min(max(number, low), high)

@@ -26,7 +26,7 @@ from web.app import error_response, export_slot, searcher
 from web.chart import BASELINE, HEIGHT, INTERVAL_NAMES, WIDTH, bars, lines, ticks
 from web.feed import FEED_ENTRIES, atom_feed
 from web.links import url_for
-from web.params import SearchArgs
+from web.params import SearchArgs, whole_number
 
 bp = Blueprint("naba", __name__)
 MAX_SIMILAR = 50
@@ -127,8 +127,8 @@ def api_document(doc_id: str | None):
 @bp.get("/api/similar/<path:doc_id>")
 def api_similar(doc_id: str | None):
     """The articles most like one article (also as /api/similar?id=ID): ``words``, ``hits``."""
-    count = request.args.get("count", "")
-    count = min(max(int(count), 1), MAX_SIMILAR) if count.isdigit() else SIMILAR_ARTICLES
+    count = whole_number(request.args.get("count"))
+    count = SIMILAR_ARTICLES if count is None else min(max(count, 1), MAX_SIMILAR)
     return jsonify(searcher().more_like_this(_doc_id(doc_id), count).to_dict())
 
 
@@ -158,7 +158,7 @@ def api_words():
 
 
 def _word_filters(args: SearchArgs) -> dict:
-    filters = args.filters()
+    filters = args.filters() | {"story": args.story}
     filters.pop("sort")  # the sample is always the best-ranked matches
     return filters
 
@@ -222,7 +222,8 @@ def feed():
         return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
     filters = args.filters() | {"sort": "newest"}
     results = searcher().search(args.query, per_page=FEED_ENTRIES, interval=args.interval,
-                                group=args.group or None, **filters)  # fmt: skip
+                                group=args.group or None, story=args.story,
+                                **filters)  # fmt: skip
     params = args.url(page=1, per_page=args.default_per_page, sort="relevance")
     text = atom_feed(
         results,
@@ -242,16 +243,16 @@ def export():
     args = _args()
     if not args.query:
         return error_response(400, "the q parameter is required", "اكتب ما تبحث عنه في q")
-    try:
-        limit = int(request.args["limit"]) if request.args.get("limit") else None
-    except ValueError:
+    limit = whole_number(request.args.get("limit"))
+    if limit is None and request.args.get("limit", "").strip():
         return error_response(400, "limit must be a whole number", "limit عدد صحيح")
     body = request.args.get("body", "") in ("1", "on", "true", "yes")
     slot = export_slot()
     if not slot.acquire(blocking=False):
         return _busy()
     try:
-        stream = searcher().export_all(args.query, limit=limit, body=body, **args.filters())
+        stream = searcher().export_all(args.query, limit=limit, body=body, story=args.story,
+                                       **args.filters())  # fmt: skip
     except BaseException:
         slot.release()
         raise

@@ -20,7 +20,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import numpy as np
 import xapian
 
 from indexer.analysis import analysis_fingerprint
@@ -37,11 +36,10 @@ from indexer.xapian_adapter.documents import (
     FieldWeights,
     id_term,
     make_document,
-    set_story,
     shard_of,
-    source_of,
 )
 from indexer.xapian_adapter.shards import GENERATION_KEY, META_KEY, shard_paths, write_stubs
+from indexer.xapian_adapter.story_values import move_stories, put_in_stories
 
 PARTS = "parts"
 # What one worker buffers before it writes a run: Xapian's inverter slows as it grows (its
@@ -184,13 +182,13 @@ def build_shards(
     duplicated = [doc_id for doc_id, count in seen.items() if count > 1]
     report.duplicates = _drop_older_copies(generation, shards, duplicated)
     report.indexed -= report.duplicates
-    last = {doc_id: number for number, doc_id in enumerate(ids)}  # the copy kept
-    stories = Stories.empty().extend(signed).keep(last.values())
+    kept = set({doc_id: number for number, doc_id in enumerate(ids)}.values())
+    stories = Stories.empty().changed(set(range(seq)) - kept, signed)  # the last copy of an id
     with _no_changesets():  # a new generation: replicas copy it whole
         databases = [xapian.WritableDatabase(str(path), xapian.DB_OPEN)
                      for path in shard_paths(generation, shards)]  # fmt: skip
     try:
-        _put_in_stories(databases, stories, stories.seqs, ids.__getitem__)
+        put_in_stories(databases, stories, ids.__getitem__)
         for number, database in enumerate(databases):
             database.set_metadata(META_KEY, _meta_value(names[number], weights, shards))
             database.set_metadata(GENERATION_KEY, generation.name)
@@ -216,21 +214,6 @@ def _no_changesets() -> Iterator[None]:
             del os.environ["XAPIAN_MAX_CHANGESETS"]
         else:
             os.environ["XAPIAN_MAX_CHANGESETS"] = kept
-
-
-def _put_in_stories(databases, stories: Stories, seqs, id_of) -> None:
-    """Write the story of each article of ``seqs`` (``id_of(seq)`` its id) that joined
-    another article's story into its document (each began as a story of its own)."""
-    keys = stories.key_of(seqs)
-    for seq, key in zip(seqs.tolist(), keys.tolist(), strict=True):
-        if key == seq:
-            continue
-        doc_id = id_of(seq)
-        database = databases[shard_of(doc_id, len(databases))]
-        for item in database.postlist(id_term(doc_id)):
-            document = database.get_document(item.docid)
-            set_story(document, key, source_of(document))
-            database.replace_document(item.docid, document)
 
 
 def update_shards(
@@ -273,11 +256,9 @@ def update_shards(
                 names[shard].add(item.source)
             seq += 1
         if report.indexed:
-            stories = (Stories.load(generation) or Stories.empty()).without(gone)
-            stories = stories.extend(signed.values())
-            new = {number: doc_id for doc_id, (number, _) in signed.items()}
-            _put_in_stories(databases, stories, np.array(sorted(new), dtype=np.int64),
-                            new.__getitem__)  # fmt: skip
+            before = Stories.load(generation) or Stories.empty()
+            stories = before.changed(gone, signed.values())
+            move_stories(databases, before, stories)
             for database, shard_names in zip(databases, names, strict=True):
                 _merge_meta(database, shard_names, weights, shards)
                 database.commit_transaction()
@@ -313,14 +294,17 @@ def delete_from_shards(generation: Path, ids: list[str]) -> tuple[list[str], lis
                 deleted.append(doc_id)
             else:
                 missing.append(doc_id)
+        stories = Stories.load(generation)
+        if stories is not None and gone:
+            stories, before = stories.changed(gone), stories
+            move_stories(databases, before, stories)
         for database in databases:
             database.commit_transaction()
     finally:
         for database in databases:
             database.close()
-    stories = Stories.load(generation)
     if stories is not None and gone:
-        stories.without(gone).save(generation)
+        stories.save(generation)
     return deleted, missing
 
 
